@@ -1,0 +1,40 @@
+# The README's commands. Each creates (or reuses) the local virtualenv .venv and installs what
+# it needs: CPU torch first (an unpinned torch would pull a multi-GB CUDA build), then the rest.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+TORCH  ?= torch==2.13.0
+STAMP  := $(VENV)/.installed-dev
+
+.PHONY: venv test lint format demo smoke-train clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet "$(TORCH)"
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+venv: $(STAMP)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: venv lint
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+demo: venv
+	$(BIN)/python -m audiomcq_plugins.demo
+
+smoke-train: venv
+	@echo "smoke-train: not available yet"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

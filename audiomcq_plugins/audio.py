@@ -1,0 +1,241 @@
+"""Audio I/O: decode, down-mix, resample to 16 kHz, safe paths, ablation transforms.
+
+Decoding uses soundfile (wav, flac, ogg, mp3) and resampling soxr; the result is always mono
+float32 at :data:`SAMPLE_RATE`. Paths from dataset files are resolved under a data root and
+refused when they escape it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from audiomcq_plugins import hookimpl
+
+SAMPLE_RATE = 16_000
+ABLATION_SECONDS = 30.0  # the silent-audio vote replaces each clip by 30 s of silence
+MONO_MODES = ("mean", "first")
+
+
+class AudioError(ValueError):
+    """A clip could not be found, read or decoded; names the item and says what to do."""
+
+    def __init__(self, reason: str, *, item_id: str | None = None, source: Any = None) -> None:
+        self.reason = reason
+        self.item_id = item_id
+        self.source = source
+        where = f"item {item_id}: " if item_id is not None else ""
+        shown = f" ({_describe(source)})" if source is not None else ""
+        super().__init__(f"{where}audio{shown}: {reason}")
+
+
+@dataclass
+class Audio:
+    """A mono float32 clip."""
+
+    array: np.ndarray
+    sampling_rate: int = SAMPLE_RATE
+
+    @property
+    def duration(self) -> float:
+        return len(self.array) / self.sampling_rate
+
+    def as_hf(self) -> dict[str, Any]:
+        """The ``{"array", "sampling_rate"}`` dict that harnesses and processors take."""
+        return {"array": self.array, "sampling_rate": self.sampling_rate}
+
+
+def _describe(source: Any) -> str:
+    if isinstance(source, (bytes, bytearray)):
+        return f"<{len(source)} bytes>"
+    if isinstance(source, dict):
+        return str(
+            {
+                k: (f"<{len(v)} bytes>" if isinstance(v, (bytes, bytearray)) else v)
+                for k, v in source.items()
+                if k != "array"
+            }
+        )
+    return str(source)
+
+
+def resolve_path(
+    rel: str | os.PathLike, data_root: str | os.PathLike | None, item_id: str | None = None
+) -> Path:
+    """Resolve a dataset path under ``data_root``, refusing anything that escapes it.
+
+    Absolute paths, ``..`` components and symlinks pointing outside the root are refused.
+    With no data root, only paths relative to the working directory are accepted.
+    """
+    rel_s = os.fspath(rel)
+    if not rel_s:
+        raise AudioError("empty audio path", item_id=item_id, source=rel)
+    p = Path(rel_s)
+    if p.is_absolute():
+        raise AudioError(
+            "absolute paths are refused; store paths relative to the data root",
+            item_id=item_id,
+            source=rel,
+        )
+    root = Path(data_root if data_root is not None else ".").resolve()
+    candidate = (root / p).resolve()
+    if candidate != root and root not in candidate.parents:
+        raise AudioError(
+            f"path escapes the data root {root} (via '..' or a symlink); "
+            "keep every clip inside the data root",
+            item_id=item_id,
+            source=rel,
+        )
+    return candidate
+
+
+def _to_mono(data: np.ndarray, mono: str) -> np.ndarray:
+    if data.ndim == 1:
+        return data
+    if mono == "first":
+        return data[:, 0]
+    if mono == "mean":
+        return data.mean(axis=1)
+    raise ValueError(f"mono must be one of {MONO_MODES}, not {mono!r}")
+
+
+def to_target(
+    array: np.ndarray, sr: int, *, mono: str = "mean", target_sr: int = SAMPLE_RATE
+) -> np.ndarray:
+    """Down-mix (frames x channels) and resample to ``target_sr``; returns float32."""
+    import soxr
+
+    data = _to_mono(np.asarray(array, dtype=np.float32), mono)
+    if sr != target_sr and len(data):
+        data = soxr.resample(data, sr, target_sr, quality="HQ")
+    return np.ascontiguousarray(data, dtype=np.float32)
+
+
+def decode(
+    source: bytes | str | os.PathLike,
+    *,
+    mono: str = "mean",
+    target_sr: int = SAMPLE_RATE,
+    item_id: str | None = None,
+) -> Audio:
+    """Decode a file path or encoded bytes to mono float32 at ``target_sr``."""
+    import soundfile as sf
+
+    if mono not in MONO_MODES:
+        raise ValueError(f"mono must be one of {MONO_MODES}, not {mono!r}")
+    if isinstance(source, (bytes, bytearray)):
+        if not source:
+            raise AudioError("empty audio bytes", item_id=item_id, source=source)
+        handle: Any = io.BytesIO(source)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise AudioError(
+                "file not found; check the data root and that the audio was downloaded",
+                item_id=item_id,
+                source=source,
+            )
+        if path.stat().st_size == 0:
+            raise AudioError(
+                "file is empty (0 bytes); re-download it", item_id=item_id, source=source
+            )
+        handle = path
+    try:
+        data, sr = sf.read(handle, dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, EOFError) as exc:
+        raise AudioError(
+            f"cannot decode ({exc}); the file is corrupt, truncated or not "
+            "audio: re-download or convert it",
+            item_id=item_id,
+            source=source,
+        ) from None
+    if data.shape[0] == 0:
+        raise AudioError(
+            "decodes to zero samples (truncated or empty); re-download it",
+            item_id=item_id,
+            source=source,
+        )
+    if not np.isfinite(data).all():
+        raise AudioError("contains NaN or infinite samples", item_id=item_id, source=source)
+    return Audio(to_target(data, sr, mono=mono, target_sr=target_sr), target_sr)
+
+
+@hookimpl(trylast=True, specname="load_audio")
+def builtin_load_audio(source: Any, data_root: str | None, item_id: str | None, mono: str) -> Audio:
+    """Built-in decoder: paths under the data root, bytes, or HF-style dicts."""
+    if isinstance(source, Audio):
+        return source
+    if isinstance(source, dict):
+        if source.get("array") is not None:
+            sr = int(source.get("sampling_rate") or SAMPLE_RATE)
+            return Audio(to_target(np.asarray(source["array"]), sr, mono=mono), SAMPLE_RATE)
+        if source.get("bytes"):
+            return decode(source["bytes"], mono=mono, item_id=item_id)
+        if source.get("path"):
+            source = source["path"]
+        else:
+            raise AudioError(
+                "audio dict has neither 'array', 'bytes' nor 'path'", item_id=item_id, source=source
+            )
+    if isinstance(source, (bytes, bytearray)):
+        return decode(source, mono=mono, item_id=item_id)
+    if isinstance(source, (str, os.PathLike)):
+        return decode(resolve_path(source, data_root, item_id), mono=mono, item_id=item_id)
+    raise AudioError(
+        f"unsupported audio value of type {type(source).__name__}", item_id=item_id, source=source
+    )
+
+
+def load_audio(
+    source: Any,
+    data_root: str | os.PathLike | None = None,
+    item_id: str | None = None,
+    mono: str = "mean",
+) -> Audio:
+    """Load one clip through the ``load_audio`` hook (plugins first, built-in decoder last)."""
+    from audiomcq_plugins.plugins import get_plugin_manager
+
+    root = os.fspath(data_root) if data_root is not None else None
+    return get_plugin_manager().hook.load_audio(
+        source=source, data_root=root, item_id=item_id, mono=mono
+    )
+
+
+def silence(seconds: float = ABLATION_SECONDS, sr: int = SAMPLE_RATE) -> np.ndarray:
+    return np.zeros(int(round(seconds * sr)), dtype=np.float32)
+
+
+def white_noise(
+    seconds: float = ABLATION_SECONDS, *, seed: int = 0, level: float = 0.1, sr: int = SAMPLE_RATE
+) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (level * rng.standard_normal(int(round(seconds * sr)))).astype(np.float32)
+
+
+ABLATIONS = ("silence", "noise")
+
+
+def ablate(
+    audio: Audio, kind: str = "silence", length: str | float = "clip", seed: int = 0
+) -> Audio:
+    """Replace a clip by silence or white noise of the clip's length or a fixed length (s)."""
+    seconds = audio.duration if length == "clip" else float(length)
+    if kind == "silence":
+        return Audio(silence(seconds, audio.sampling_rate), audio.sampling_rate)
+    if kind == "noise":
+        return Audio(white_noise(seconds, seed=seed, sr=audio.sampling_rate), audio.sampling_rate)
+    raise ValueError(f"unknown ablation {kind!r}; choose one of {ABLATIONS}")
+
+
+def write_audio(
+    path: str | os.PathLike, array: np.ndarray, sr: int = SAMPLE_RATE, **kwargs: Any
+) -> None:
+    """Write a clip with soundfile (format from the extension: .wav, .flac, .ogg, .mp3)."""
+    import soundfile as sf
+
+    sf.write(os.fspath(path), np.asarray(array, dtype=np.float32), sr, **kwargs)

@@ -1,0 +1,1 @@
+"""Benchmark specifications and loaders (one module per benchmark family)."""

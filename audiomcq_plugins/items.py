@@ -1,0 +1,230 @@
+"""The canonical item every loader produces, and its validation.
+
+On disk an item is one JSON object per line (JSONL); in memory an :class:`Item`. Validation
+collects *every* problem of a file at once, each naming the item id, the field and the value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+MIN_CHOICES, MAX_CHOICES = 2, 8
+CONTRIBUTIONS = ("weak", "strong")
+
+#: Breakdown fields an item may carry, under the benchmarks' own names.
+BREAKDOWN_FIELDS = (
+    "task",
+    "modality",
+    "category",
+    "sub-category",
+    "sub-sub-category",
+    "difficulty",
+    "question_type",
+    "source_dataset",
+    "audio_contribution",
+    "task_name",
+    "language",
+)
+
+
+@dataclass
+class Item:
+    """One audio multiple-choice question in the project's canonical form."""
+
+    id: str
+    benchmark: str
+    split: str
+    audio: Any  # relative path under a data root, bytes, or None (text-only)
+    question: str
+    choices: list[str]
+    answer: str  # text of the correct option; "" when withheld (MMAU test)
+    answer_index: int | None = None
+    audio_contribution: str | None = None  # "weak" / "strong" / None
+    breakdown: dict[str, Any] = field(default_factory=dict)
+    cot: dict[str, str] = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict)  # untouched source record
+
+    def __post_init__(self) -> None:
+        if self.answer_index is None and self.answer in self.choices:
+            self.answer_index = self.choices.index(self.answer)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSONL record: breakdown fields at top level under their source names."""
+        d = asdict(self)
+        breakdown = d.pop("breakdown")
+        if isinstance(d["audio"], (bytes, bytearray)):
+            raise TypeError(
+                f"item {self.id}: inline audio bytes cannot be written to JSONL; "
+                "write the clip to a file under the data root and store its path"
+            )
+        for key, value in breakdown.items():
+            d.setdefault(key, value)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Item:
+        """Inverse of :meth:`to_dict`; unknown keys become breakdown fields."""
+        known = set(cls.__dataclass_fields__)
+        kwargs = {k: v for k, v in d.items() if k in known}
+        breakdown = dict(kwargs.pop("breakdown", None) or {})
+        breakdown.update({k: v for k, v in d.items() if k not in known})
+        return cls(**kwargs, breakdown=breakdown)
+
+    def field(self, name: str) -> Any:
+        """A breakdown value by its source name (``audio_contribution`` included)."""
+        if name in self.__dataclass_fields__:
+            return getattr(self, name)
+        return self.breakdown.get(name)
+
+    @property
+    def answer_letter(self) -> str | None:
+        return None if self.answer_index is None else chr(ord("A") + self.answer_index)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem: which item, which field, what value, what is wrong."""
+
+    item_id: str
+    field: str
+    value: Any
+    message: str
+
+    def __str__(self) -> str:
+        value = repr(self.value)
+        if len(value) > 80:
+            value = value[:77] + "..."
+        return f"item {self.item_id}: field {self.field!r} = {value}: {self.message}"
+
+
+class ValidationError(ValueError):
+    """Raised with every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem], what: str = "items") -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} problem(s) in {what}:\n{lines}{more}")
+
+
+def check_item(item: Item, *, answer_required: bool = True) -> list[Problem]:
+    """Problems of one item's text fields (audio is checked by :func:`validate_items`)."""
+    problems: list[Problem] = []
+    iid = str(item.id)
+
+    def bad(fieldname: str, value: Any, message: str) -> None:
+        problems.append(Problem(iid, fieldname, value, message))
+
+    if not isinstance(item.question, str) or not item.question.strip():
+        bad("question", item.question, "must be a non-empty string")
+    choices = item.choices
+    if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
+        bad("choices", choices, "must be a list of strings")
+        return problems
+    if not MIN_CHOICES <= len(choices) <= MAX_CHOICES:
+        bad(
+            "choices",
+            choices,
+            f"has {len(choices)} choices; {MIN_CHOICES} to {MAX_CHOICES} are supported",
+        )
+    stripped = [c.strip().lower() for c in choices]
+    dupes = sorted({c for c in choices if stripped.count(c.strip().lower()) > 1})
+    if dupes:
+        bad("choices", choices, f"duplicate choices {dupes}; scoring treats them as one option")
+    if answer_required or item.answer:
+        if item.answer not in choices:
+            bad(
+                "answer",
+                item.answer,
+                f"is not one of the choices {choices}; fix the answer or skip the item",
+            )
+        elif item.answer_index is not None and choices[item.answer_index] != item.answer:
+            bad(
+                "answer_index",
+                item.answer_index,
+                f"points at {choices[item.answer_index]!r}, not the answer {item.answer!r}",
+            )
+    if item.audio_contribution not in (None, *CONTRIBUTIONS):
+        bad(
+            "audio_contribution", item.audio_contribution, f"must be one of {CONTRIBUTIONS} or null"
+        )
+    return problems
+
+
+def validate_items(
+    items: Iterable[Item],
+    *,
+    data_root: str | Path | None = None,
+    check_audio: bool = True,
+    answer_required: bool = True,
+) -> list[Problem]:
+    """Every problem of every item: text fields, duplicate ids and (optionally) audio."""
+    from audiomcq_plugins.audio import AudioError, load_audio
+
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for item in items:
+        if str(item.id) in seen:
+            problems.append(Problem(str(item.id), "id", item.id, "duplicate id"))
+        seen.add(str(item.id))
+        problems.extend(check_item(item, answer_required=answer_required))
+        if check_audio and item.audio is not None:
+            try:
+                load_audio(item.audio, data_root=data_root, item_id=str(item.id))
+            except AudioError as exc:
+                problems.append(Problem(str(item.id), "audio", _audio_repr(item.audio), exc.reason))
+    return problems
+
+
+def _audio_repr(audio: Any) -> Any:
+    if isinstance(audio, (bytes, bytearray)):
+        return f"<{len(audio)} bytes>"
+    if isinstance(audio, dict):
+        return {
+            k: (f"<{len(v)} bytes>" if isinstance(v, (bytes, bytearray)) else v)
+            for k, v in audio.items()
+            if k != "array"
+        }
+    return audio
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Yield the JSON objects of a JSONL file, naming the line of any malformed one."""
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    f"{path}:{lineno}: not valid JSON ({exc.msg}); fix or remove the line"
+                ) from None
+
+
+def load_items(path: str | Path) -> list[Item]:
+    """Read a canonical JSONL file."""
+    out = []
+    for lineno, rec in enumerate(read_jsonl(path), 1):
+        try:
+            out.append(Item.from_dict(rec))
+        except TypeError as exc:
+            raise ValueError(
+                f"{path}:{lineno}: not a canonical item ({exc}); produce the file "
+                "with `audiomcq prepare`"
+            ) from None
+    return out
+
+
+def write_items(items: Iterable[Item], path: str | Path) -> int:
+    """Write items as canonical JSONL; returns the count."""
+    n = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for item in items:
+            fh.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+            n += 1
+    return n

@@ -1,0 +1,3 @@
+"""Placeholder: filled in by its owner."""
+
+from audiomcq_plugins import hookimpl  # noqa: F401
