@@ -1,0 +1,105 @@
+"""The plugin system: built-ins, third-party discovery, name clashes, lookups."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from audiomcq_plugins import hookimpl, plugins
+from audiomcq_plugins.plugins import DuplicateNameError, UnknownNameError
+
+
+class TestThirdPartyPlugin:
+    def test_discovered_through_entry_points(self, sample_plugin_site):
+        info = plugins.describe()
+        assert info["sample"] == {
+            "prompt_formats": ["sample-yes-no"],
+            "scorers": ["sample-first-word"],
+            "rewards": ["sample_brevity"],
+        }
+
+    def test_available_in_python_api(self, sample_plugin_site):
+        scorer = plugins.get("scorers", "sample-first-word")
+        verdict = scorer("Cat, surely.", ["dog", "cat"], "cat")
+        assert verdict.correct and verdict.choice == 1
+        reward = plugins.get("rewards", "sample_brevity")
+        assert reward(["p"], ["abc"]) == [0.25]
+
+    def test_listed_by_cli(self, sample_plugin_site):
+        out = subprocess.run(
+            [sys.executable, "-m", "audiomcq_plugins", "plugins", "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert json.loads(out)["sample"]["scorers"] == ["sample-first-word"]
+
+
+class TestRegistry:
+    def test_duplicate_name_names_both_plugins(self, fresh_plugins):
+        class Clash:
+            @hookimpl
+            def register_rewards(self, register):
+                register("clashing", lambda *a, **k: [])
+
+        plugins.register_plugin(Clash(), name="first-plugin")
+        plugins.register_plugin(Clash(), name="second-plugin")
+        with pytest.raises(DuplicateNameError) as exc:
+            plugins.registry("rewards")
+        assert "'first-plugin'" in str(exc.value) and "'second-plugin'" in str(exc.value)
+
+    def test_unknown_name_suggests_and_lists(self, fresh_plugins):
+        class P:
+            @hookimpl
+            def register_scorers(self, register):
+                register("exact-match", lambda *a: None)
+
+        plugins.register_plugin(P(), name="p")
+        with pytest.raises(UnknownNameError) as exc:
+            plugins.get("scorers", "exact-mach")
+        msg = str(exc.value)
+        assert "Did you mean 'exact-match'" in msg and "Known:" in msg
+
+    def test_unknown_kind(self):
+        with pytest.raises(UnknownNameError, match="unknown registry 'widgets'"):
+            plugins.registry("widgets")
+
+    def test_invalid_name(self, fresh_plugins):
+        class P:
+            @hookimpl
+            def register_rewards(self, register):
+                register("", lambda *a: None)
+
+        plugins.register_plugin(P(), name="p")
+        with pytest.raises(plugins.RegistryError, match="invalid name ''"):
+            plugins.registry("rewards")
+
+    def test_load_audio_hook_plugin_wins(self, fresh_plugins):
+        import numpy as np
+
+        from audiomcq_plugins.audio import Audio, load_audio
+
+        class Store:
+            @hookimpl
+            def load_audio(self, source, data_root, item_id, mono):
+                if isinstance(source, str) and source.startswith("mem://"):
+                    return Audio(np.ones(10, np.float32))
+                return None
+
+        plugins.register_plugin(Store(), name="store")
+        assert load_audio("mem://clip").array.sum() == 10
+
+
+def test_import_is_light():
+    code = (
+        "import sys, audiomcq_plugins, audiomcq_plugins.plugins as p; p.describe(); "
+        "heavy = {'torch', 'transformers', 'lm_eval', 'trl', 'datasets'} & set(sys.modules); "
+        "print(sorted(heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "[]"
