@@ -13,6 +13,7 @@ from audiomcq_plugins import __version__
 COMMANDS: tuple[str, ...] = (
     "score",
     "plugins_cmd",
+    "tiny_model",
 )
 
 

@@ -1,0 +1,87 @@
+"""Loading processors of audio LMs, including Omni processors on machines without torchvision.
+
+``Qwen2_5OmniProcessor`` and ``Qwen3OmniMoeProcessor`` take an image and a video processor; the
+video processor needs torchvision, so ``AutoProcessor.from_pretrained`` fails where torchvision is
+missing (as on CPU-only machines with a CPU torch build). :func:`load_processor` then builds an
+audio-only subclass of the same processor from the checkpoint's tokenizer, feature extractor and
+chat template: text and audio are processed exactly as by the full processor; images and videos
+are refused.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+# arch name / processor class name -> (module, class)
+_OMNI_PROCESSORS: dict[str, tuple[str, str]] = {
+    "qwen2.5-omni": ("transformers.models.qwen2_5_omni", "Qwen2_5OmniProcessor"),
+    "Qwen2_5OmniProcessor": ("transformers.models.qwen2_5_omni", "Qwen2_5OmniProcessor"),
+    "qwen3-omni": ("transformers.models.qwen3_omni_moe", "Qwen3OmniMoeProcessor"),
+    "Qwen3OmniMoeProcessor": ("transformers.models.qwen3_omni_moe", "Qwen3OmniMoeProcessor"),
+}
+
+
+@cache
+def _audio_only_class(name: str) -> type:
+    """An audio-only subclass of the Omni processor ``name`` (no image/video processors)."""
+    import importlib
+
+    from transformers.processing_utils import ProcessorMixin
+
+    module, cls_name = _OMNI_PROCESSORS[name]
+    base = getattr(importlib.import_module(module), cls_name)
+
+    def __init__(self, feature_extractor=None, tokenizer=None, chat_template=None):  # noqa: N807
+        ProcessorMixin.__init__(self, feature_extractor, tokenizer, chat_template=chat_template)
+        tok = self.tokenizer
+        for attr in ("image_token", "audio_token", "video_token"):
+            setattr(self, attr, getattr(tok, attr))
+            setattr(self, f"{attr}_id", tok.convert_tokens_to_ids(getattr(tok, attr)))
+        for attr in ("vision_bos_token", "vision_eos_token", "audio_bos_token", "audio_eos_token"):
+            setattr(self, attr, getattr(tok, attr))
+
+    def to_dict(self) -> dict[str, Any]:
+        # Saved under the real class name so that machines with torchvision load the real one.
+        data = base.to_dict(self)
+        data["processor_class"] = cls_name
+        return data
+
+    return type(
+        f"{cls_name}AudioOnly",
+        (base,),
+        {"__init__": __init__, "to_dict": to_dict, "__module__": __name__},
+    )
+
+
+def audio_only_processor(arch: str, feature_extractor: Any, tokenizer: Any, template: str) -> Any:
+    """The audio-only Omni processor for ``arch`` built from its parts."""
+    return _audio_only_class(arch)(feature_extractor, tokenizer, chat_template=template)
+
+
+def load_processor(path: str | Path, **kwargs: Any) -> Any:
+    """``AutoProcessor.from_pretrained(path)``, falling back to the audio-only Omni processor
+    when the checkpoint's processor needs torchvision and it is not installed."""
+    from transformers import AutoProcessor
+    from transformers.utils import is_torchvision_available
+
+    name = _processor_class_name(Path(path))
+    if name in _OMNI_PROCESSORS and not is_torchvision_available():
+        from transformers import AutoTokenizer, WhisperFeatureExtractor
+
+        tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
+        extractor = WhisperFeatureExtractor.from_pretrained(path, **kwargs)
+        return _audio_only_class(name)(extractor, tokenizer, chat_template=tokenizer.chat_template)
+    return AutoProcessor.from_pretrained(path, **kwargs)
+
+
+def _processor_class_name(path: Path) -> str | None:
+    for name in ("processor_config.json", "preprocessor_config.json", "tokenizer_config.json"):
+        file = path / name
+        if file.is_file():
+            cls = json.loads(file.read_text()).get("processor_class")
+            if cls:
+                return cls
+    return None

@@ -1,0 +1,140 @@
+"""Tiny offline models: real architectures, loadable like Hub checkpoints, audio matters."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from audiomcq_plugins.cli import main  # noqa: E402
+from audiomcq_plugins.models.processors import load_processor  # noqa: E402
+from audiomcq_plugins.models.tiny import build_tiny_model, chat_template  # noqa: E402
+
+THINKERS = {
+    "qwen2-audio": "Qwen2AudioForConditionalGeneration",
+    "qwen2.5-omni": "Qwen2_5OmniThinkerForConditionalGeneration",
+    "qwen3-omni": "Qwen3OmniMoeThinkerForConditionalGeneration",
+}
+
+
+@pytest.fixture(scope="module", params=sorted(THINKERS))
+def tiny(request, tmp_path_factory):
+    arch = request.param
+    return arch, build_tiny_model(arch, tmp_path_factory.mktemp(arch.replace(".", "_")))
+
+
+def _tone(freq: float, seconds: float = 1.0) -> np.ndarray:
+    t = np.arange(int(16000 * seconds)) / 16000
+    return (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def _messages(audio: np.ndarray) -> list[dict]:
+    return [
+        {"role": "system", "content": "You answer questions about audio."},
+        {
+            "role": "user",
+            "content": [
+                {"type": "audio", "audio": audio},
+                {"type": "text", "text": "Is the tone high or low? Output <answer> </answer>."},
+            ],
+        },
+    ]
+
+
+def test_loads_forwards_generates_and_hears_the_audio(tiny):
+    arch, path = tiny
+    model_cls = getattr(transformers, THINKERS[arch])
+    model, info = model_cls.from_pretrained(path, output_loading_info=True)
+    assert not info["missing_keys"] and not info["unexpected_keys"]
+    n_params = sum(p.numel() for p in model.parameters())
+    assert 100_000 < n_params < 2_000_000
+    processor = load_processor(path)
+    if arch == "qwen2-audio":
+        assert type(processor) is type(transformers.AutoProcessor.from_pretrained(path))
+
+    batch = processor.apply_chat_template(
+        _messages(_tone(440)),
+        add_generation_prompt=True,
+        tokenize=True,
+        return_dict=True,
+        return_tensors="pt",
+    )
+    assert "input_features" in batch
+    with torch.no_grad():
+        logits = model(**batch).logits
+        other = dict(batch)
+        other["input_features"] = torch.zeros_like(batch["input_features"]) - 1.0
+        logits_other = model(**other).logits
+        out = model.generate(**batch, max_new_tokens=4, do_sample=False)
+    assert logits.shape[-1] == model.config.get_text_config().vocab_size
+    assert (logits[0, -1] - logits_other[0, -1]).abs().max() > 1e-6, "audio must change logits"
+    assert batch["input_ids"].shape[1] < out.shape[1] <= batch["input_ids"].shape[1] + 4
+
+
+def test_processor_call_with_audio_arrays_batches(tiny):
+    arch, path = tiny
+    processor = load_processor(path)
+    prompts = [
+        processor.apply_chat_template(_messages(a), add_generation_prompt=True, tokenize=False)
+        for a in (_tone(440, 0.5), _tone(880, 2.0))
+    ]
+    batch = processor(
+        text=prompts, audio=[_tone(440, 0.5), _tone(880, 2.0)], return_tensors="pt", padding=True
+    )
+    assert batch["input_ids"].shape[0] == 2
+    # The longer clip yields more audio placeholder tokens; left padding keeps prompts flush right.
+    audio_id = processor.tokenizer.convert_tokens_to_ids(processor.audio_token)
+    counts = (batch["input_ids"] == audio_id).sum(-1).tolist()
+    assert counts[0] < counts[1]
+    assert batch["attention_mask"][0, -1] == 1 and batch["attention_mask"][0, 0] == 0
+
+
+def test_chat_template_marks_the_assistant_turn(tiny):
+    arch, path = tiny
+    tokenizer = transformers.AutoTokenizer.from_pretrained(path)
+    conversation = [
+        {"role": "user", "content": [{"type": "text", "text": "Which?"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "<answer>A</answer>"}]},
+    ]
+    out = tokenizer.apply_chat_template(
+        conversation, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
+    )
+    masked = [t for t, m in zip(out["input_ids"], out["assistant_masks"], strict=True) if m]
+    assert tokenizer.decode(masked) == "<answer>A</answer><|im_end|>"
+    # Blocks whose missing keys were filled with None (Dataset.from_list) still count once.
+    text = tokenizer.apply_chat_template(
+        [{"role": "user", "content": [{"type": "text", "text": "x", "audio": None}]}],
+        tokenize=False,
+    )
+    assert "<|AUDIO|>" not in text and "<|audio_pad|>" not in text
+    assert tokenizer.chat_template == chat_template(arch)
+
+
+def test_build_is_deterministic_and_takes_extra_texts(tmp_path):
+    a = build_tiny_model("qwen2-audio", tmp_path / "a", seed=3, extra_texts=["zebra quokka"])
+    b = build_tiny_model("qwen2-audio", tmp_path / "b", seed=3, extra_texts=["zebra quokka"])
+    assert (a / "model.safetensors").read_bytes() == (b / "model.safetensors").read_bytes()
+    assert (a / "tokenizer.json").read_text() == (b / "tokenizer.json").read_text()
+    tokenizer = transformers.AutoTokenizer.from_pretrained(a)
+    assert len(tokenizer.tokenize(" quokka")) <= 2
+    meta = json.loads((a / "audiomcq_tiny.json").read_text())
+    assert meta["arch"] == "qwen2-audio" and meta["seed"] == 3
+
+
+def test_unknown_arch_and_size_are_reported(tmp_path):
+    with pytest.raises(ValueError, match="qwen2-audio"):
+        build_tiny_model("llama", tmp_path)
+    with pytest.raises(ValueError, match="hidden_size"):
+        build_tiny_model("qwen2-audio", tmp_path, hiden_size=3)
+
+
+def test_cli_builds_a_loadable_model(tmp_path, capsys):
+    out = tmp_path / "cli"
+    assert main(["tiny-model", "--arch", "qwen2.5-omni", "--out", str(out)]) == 0
+    assert str(out) in capsys.readouterr().out
+    config = json.loads((out / "config.json").read_text())
+    assert config["model_type"] == "qwen2_5_omni" and config["enable_audio_output"] is False
