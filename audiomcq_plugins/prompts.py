@@ -1,3 +1,158 @@
-"""Placeholder: filled in by its owner."""
+"""Prompt formats: how one item's question and choices become the user-turn text.
 
-from audiomcq_plugins import hookimpl  # noqa: F401
+Each format is a function ``fn(question, choices) -> str`` registered through the
+``register_prompt_formats`` hook; :func:`render` looks one up by name. The audio is passed to the
+model separately (audio first, then this text, in every built-in recipe).
+
+Built-in formats (exact texts in each function's docstring and in ``docs/scoring.md``):
+
+- ``r1aqa``: the R1-AQA / AudioMCQ training and evaluation prompt (choices as a Python list).
+- ``mmau``: the MMAU authors' suggested prompt.
+- ``mmar``: the MMAR authors' suggested prompt (one choice per line).
+- ``mmsu``: the official MMSU letter prompt (generalised to 2-8 choices).
+- ``lettered``: a generic lettered prompt ("A. ...", one per line) for 2-8 choices.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+
+from audiomcq_plugins import hookimpl
+
+#: The AudioMCQ paper's system prompt (used with the ``r1aqa`` user prompt).
+AUDIOMCQ_SYSTEM_PROMPT = (
+    "You are an audio understanding model that answers multiple choice questions based on "
+    "audio content."
+)
+
+LETTERS = "ABCDEFGH"
+
+
+def _check(choices: Sequence[str]) -> list[str]:
+    choices = list(choices)
+    if not 2 <= len(choices) <= len(LETTERS):
+        raise ValueError(
+            f"a prompt needs 2 to {len(LETTERS)} choices, got {len(choices)}: {choices!r}"
+        )
+    return choices
+
+
+def _enumerate_letters(letters: str, conjunction: str) -> str:
+    """ "A and B", "A, B, and C" (the official MMSU wording uses the Oxford comma)."""
+    if len(letters) == 2:
+        return f"{letters[0]} {conjunction} {letters[1]}"
+    return ", ".join(letters[:-1]) + f", {conjunction} {letters[-1]}"
+
+
+def _lettered_lines(choices: list[str]) -> str:
+    """ "A. first", "B. second", ... one per line."""
+    return "\n".join(f"{LETTERS[i]}. {choice}" for i, choice in enumerate(choices))
+
+
+def r1aqa(question: str, choices: Sequence[str]) -> str:
+    """R1-AQA / AudioMCQ prompt, exactly::
+
+        {question} Please choose the answer from the following options: {choices}. Output the
+        final answer in <answer> </answer>.
+
+    (one line) where ``{choices}`` is the Python list repr, e.g. ``['Man', 'Woman']``.
+    """
+    return (
+        f"{question} Please choose the answer from the following options: "
+        f"{_check(choices)!r}. Output the final answer in <answer> </answer>."
+    )
+
+
+def mmau(question: str, choices: Sequence[str]) -> str:
+    """MMAU authors' prompt: ``{question} Select one option from the provided choices.``, a
+    newline, then the choices as a Python list repr."""
+    return f"{question} Select one option from the provided choices.\n{_check(choices)!r}"
+
+
+def mmar(question: str, choices: Sequence[str]) -> str:
+    """MMAR authors' prompt: ``{question}``, a newline, ``Select one option from the provided
+    choices:``, a newline, then one choice per line."""
+    lines = "\n".join(_check(choices))
+    return f"{question}\nSelect one option from the provided choices:\n{lines}"
+
+
+def mmsu(question: str, choices: Sequence[str]) -> str:
+    """Official MMSU letter prompt. For 4 choices, exactly::
+
+        Choose the most suitable answer from options A, B, C, and D. You must respond with only
+        A, B, C, or D.
+
+        Question: {question}
+
+        A. {choice_a}
+        B. {choice_b}
+        C. {choice_c}
+        D. {choice_d}
+
+    (the instruction is one line). Other counts use the first n letters in the same wording:
+    ``options A and B ... only A or B``; ``options A, B, and C ... only A, B, or C``.
+    """
+    choices = _check(choices)
+    letters = LETTERS[: len(choices)]
+    instruction = (
+        f"Choose the most suitable answer from options {_enumerate_letters(letters, 'and')}. "
+        f"You must respond with only {_enumerate_letters(letters, 'or')}."
+    )
+    return f"{instruction}\n\nQuestion: {question}\n\n{_lettered_lines(choices)}"
+
+
+def lettered(question: str, choices: Sequence[str]) -> str:
+    """Generic lettered prompt for 2-8 choices::
+
+    {question}
+    A. {choice 1}
+    B. {choice 2}
+    ...
+    Answer with the option's letter.
+    """
+    return f"{question}\n{_lettered_lines(_check(choices))}\nAnswer with the option's letter."
+
+
+FORMATS: dict[str, Callable[[str, Sequence[str]], str]] = {
+    "r1aqa": r1aqa,
+    "mmau": mmau,
+    "mmar": mmar,
+    "mmsu": mmsu,
+    "lettered": lettered,
+}
+
+
+@hookimpl
+def register_prompt_formats(register: Callable[[str, Callable[..., str]], None]) -> None:
+    for name, fn in FORMATS.items():
+        register(name, fn)
+
+
+def render(name: str, question: str, choices: Sequence[str]) -> str:
+    """Render one item with the prompt format registered as ``name`` (built-in or plugin)."""
+    from audiomcq_plugins import plugins
+
+    return plugins.get("prompt_formats", name)(question, choices)
+
+
+def shuffle_choices(
+    choices: Sequence[str], answer_index: int, seed: int
+) -> tuple[list[str], int, list[int]]:
+    """Seeded permutation of the choices (DCASE-style robustness to answer order).
+
+    Returns ``(new_choices, new_answer_index, permutation)`` where ``new_choices[i] ==
+    choices[permutation[i]]``: map a predicted new index ``j`` back with ``permutation[j]``.
+    The same ``(len(choices), seed)`` always gives the same permutation, on every platform and
+    Python version (a Fisher-Yates shuffle driven by ``random.Random(seed).random()``, whose
+    sequence Python guarantees, rather than ``shuffle``, whose algorithm it does not).
+    """
+    if not 0 <= answer_index < len(choices):
+        raise ValueError(f"answer_index {answer_index} is out of range for {len(choices)} choices")
+    rng = random.Random(seed)
+    permutation = list(range(len(choices)))
+    for i in range(len(permutation) - 1, 0, -1):
+        j = int(rng.random() * (i + 1))
+        permutation[i], permutation[j] = permutation[j], permutation[i]
+    new_choices = [choices[i] for i in permutation]
+    return new_choices, permutation.index(answer_index), permutation

@@ -1,0 +1,229 @@
+"""The official evaluation scripts' input formats, and scoring a predictions file.
+
+One :class:`ScoreFormat` per benchmark family says where the prediction, the choices and the
+answer live in a record, which scorer the official script amounts to, and which breakdowns it
+prints. ``official`` mode follows the script's counting rules (MMAU/MMAR skip records without a
+prediction key; MMSU drops unreadable responses); ``strict`` counts every record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audiomcq_plugins.items import read_jsonl
+from audiomcq_plugins.scoring.report import Field, Report, aggregate
+
+MODES = ("official", "strict")
+
+
+class InputError(ValueError):
+    """A predictions file the scorer cannot read; the message names the record and field."""
+
+
+Record = dict[str, Any]
+
+
+def _where(n: int, record: Record) -> str:
+    rid = record.get("id")
+    return f"record {n}" + (f" (id {rid!r})" if rid is not None else "")
+
+
+def _listed_choices(n: int, record: Record) -> list[str]:
+    choices = record.get("choices")
+    if not isinstance(choices, list) or not choices or not all(isinstance(c, str) for c in choices):
+        raise InputError(
+            f"{_where(n, record)}: field 'choices' = {choices!r}: expected a non-empty list of "
+            "strings; add the item's choices from the benchmark metadata"
+        )
+    return choices
+
+
+def _lettered_choices(n: int, record: Record) -> list[str | None]:
+    """MMSU keeps choices in ``choice_a`` ... (``choice_e`` ... ``choice_h`` if present)."""
+    choices = [record.get(f"choice_{letter}") for letter in "abcdefgh"]
+    while choices and choices[-1] is None:
+        choices.pop()
+    if len(choices) < 2 or not all(isinstance(c, str) for c in choices):
+        raise InputError(
+            f"{_where(n, record)}: fields 'choice_a'...: {choices!r}: expected at least "
+            "choice_a and choice_b, each a string, with no gap; add them from the MMSU metadata"
+        )
+    return choices
+
+
+@dataclass(frozen=True)
+class ScoreFormat:
+    name: str
+    prediction_keys: tuple[str, ...]  # first present wins (the official script's key first)
+    answer_key: str
+    read_choices: Callable[[int, Record], Sequence[str | None]]
+    official_scorer: str
+    breakdown: tuple[Field, ...]  # what the official script prints, in its order
+    strict_extra: tuple[Field, ...] = ()
+    style: str = "percent"  # how the official script prints accuracy
+    skip_missing_prediction: bool = True  # official: records without a key are not counted
+
+
+_CONTRIBUTION = "audio_contribution"
+
+FORMATS: dict[str, ScoreFormat] = {
+    "mmau": ScoreFormat(
+        name="mmau",
+        prediction_keys=("model_output", "model_prediction"),
+        answer_key="answer",
+        read_choices=_listed_choices,
+        official_scorer="mmau-official",
+        breakdown=("task", "difficulty", "sub-category"),
+        strict_extra=("category", _CONTRIBUTION),
+    ),
+    "mmar": ScoreFormat(
+        name="mmar",
+        prediction_keys=("answer_prediction", "model_prediction"),
+        answer_key="answer",
+        read_choices=_listed_choices,
+        official_scorer="mmau-official",
+        breakdown=("modality", "category", "sub-category"),
+        strict_extra=(_CONTRIBUTION,),
+    ),
+    "mmsu": ScoreFormat(
+        name="mmsu",
+        prediction_keys=("response",),
+        answer_key="answer_gt",
+        read_choices=_lettered_choices,
+        official_scorer="mmsu-official",
+        breakdown=("category", ("category", "sub-category")),
+        strict_extra=(_CONTRIBUTION,),
+        style="fraction",
+        # The MMSU script reads a missing response as null, which it drops: the scorer says so.
+        skip_missing_prediction=False,
+    ),
+}
+
+
+def resolve_format(benchmark: str) -> ScoreFormat:
+    """A family name, or a registered benchmark whose spec names its family in
+    ``score_format`` (or ``family``)."""
+    if benchmark in FORMATS:
+        return FORMATS[benchmark]
+    from audiomcq_plugins import plugins
+
+    try:
+        spec = plugins.get("benchmarks", benchmark)
+    except plugins.UnknownNameError as exc:
+        raise InputError(
+            f"unknown benchmark {benchmark!r}: choose one of {', '.join(FORMATS)} "
+            f"or a registered benchmark whose spec sets score_format ({exc})"
+        ) from None
+    family = getattr(spec, "score_format", None) or getattr(spec, "family", None)
+    if family not in FORMATS:
+        raise InputError(
+            f"benchmark {benchmark!r} does not say which prediction format it uses "
+            f"(score_format/family = {family!r}); pass --benchmark {' or '.join(FORMATS)}"
+        )
+    return FORMATS[family]
+
+
+def read_records(path: str | Path) -> list[Record]:
+    """A JSON list of objects, or JSONL (one object per line); the container is sniffed, so
+    either works for every benchmark."""
+    path = Path(path)
+    with open(path, encoding="utf-8") as fh:
+        head = fh.read(4096).lstrip()
+    if head.startswith("["):
+        try:
+            with open(path, encoding="utf-8") as fh:
+                records = json.load(fh)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            ) from None
+    else:
+        try:
+            records = list(read_jsonl(path))
+        except ValueError as exc:
+            raise InputError(f"{exc}; expected a JSON list of objects or JSONL") from None
+    for n, record in enumerate(records, 1):
+        if not isinstance(record, dict):
+            raise InputError(
+                f"{path}: record {n} is {type(record).__name__} {str(record)[:60]!r}, not a "
+                "JSON object; each item must be an object with the benchmark's fields"
+            )
+    if not records:
+        raise InputError(f"{path}: no records to score")
+    return records
+
+
+def _scored(
+    records: list[Record], fmt: ScoreFormat, mode: str, scorer: Callable[..., Any]
+) -> Iterator[tuple[str, Any, Record]]:
+    from audiomcq_plugins.scoring.matchers import DROPPED
+
+    for n, record in enumerate(records, 1):
+        item_id = record.get("id")
+        item_id = str(item_id) if item_id is not None else f"#{n}"
+        if "audio-contribution" in record:  # AudioMCQ's own spelling
+            record.setdefault(_CONTRIBUTION, record["audio-contribution"])
+        pkey = next((k for k in fmt.prediction_keys if k in record), None)
+        if pkey is None and mode == "official" and fmt.skip_missing_prediction:
+            yield item_id, DROPPED, record
+            continue
+        prediction = record.get(pkey) if pkey else None
+        if (
+            mode == "official"
+            and fmt.official_scorer == "mmau-official"
+            and not isinstance(prediction, str)
+        ):
+            raise InputError(
+                f"{_where(n, record)}: field {pkey!r} = {prediction!r} is not a string; the "
+                "official script crashes on it. Remove the key (the item is then skipped), "
+                'set it to "" (counted wrong), or use --mode strict'
+            )
+        answer = record.get(fmt.answer_key)
+        if not isinstance(answer, str):
+            raise InputError(
+                f"{_where(n, record)}: field {fmt.answer_key!r} = {answer!r}: expected the "
+                "correct option's text; add it from the benchmark metadata"
+            )
+        choices = fmt.read_choices(n, record)
+        yield item_id, scorer(prediction, choices, answer), record
+
+
+def score_records(
+    records: list[Record], benchmark: str, mode: str = "strict", scorer: str | None = None
+) -> Report:
+    """Score parsed records of one benchmark's prediction format.
+
+    ``scorer`` overrides the mode's scorer with any registered one (counting rules still
+    follow ``mode``).
+    """
+    from audiomcq_plugins import plugins
+
+    if mode not in MODES:
+        raise InputError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
+    fmt = resolve_format(benchmark)
+    if not any(record.get(fmt.answer_key) for record in records):
+        raise InputError(
+            f"no record has a non-empty {fmt.answer_key!r}: the answers are withheld (e.g. MMAU "
+            "test); submit the predictions to the benchmark's online evaluator instead"
+        )
+    scorer_name = scorer or (fmt.official_scorer if mode == "official" else "strict")
+    fn = plugins.get("scorers", scorer_name)
+    fields = fmt.breakdown if mode == "official" else fmt.breakdown + fmt.strict_extra
+    return aggregate(
+        _scored(records, fmt, mode, fn),
+        fields,
+        benchmark=benchmark,
+        mode=mode,
+        scorer=scorer_name,
+    )
+
+
+def score_file(
+    path: str | Path, benchmark: str, mode: str = "strict", scorer: str | None = None
+) -> Report:
+    """Read and score one predictions file (see :func:`score_records`)."""
+    return score_records(read_records(path), benchmark, mode, scorer)
