@@ -1,3 +1,24 @@
-"""Placeholder: filled in by its owner."""
+"""Built-in benchmarks, registered through the same hook a third-party plugin uses."""
 
-from audiomcq_plugins import hookimpl  # noqa: F401
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from audiomcq_plugins import hookimpl
+from audiomcq_plugins.benchmarks import audiomcq, dcase, mmar, mmau, mmsu, synth
+
+BUILTIN_SPECS = (
+    *mmau.SPECS,
+    *mmar.SPECS,
+    *mmsu.SPECS,
+    *audiomcq.SPECS,
+    *dcase.SPECS,
+    *synth.SPECS,
+)
+
+
+@hookimpl
+def register_benchmarks(register: Callable[[Any], None]) -> None:
+    for spec in BUILTIN_SPECS:
+        register(spec)

@@ -1,0 +1,61 @@
+"""MMSU: 5,000 spoken-language items over 47 sub-tasks; HF ``ddwang2000/MMSU`` (split
+``train``): parquet files whose ``audio`` column is the HF audio struct (``bytes``, ``path``),
+four options in ``choice_a`` … ``choice_d`` and the answer text in ``answer_gt``.
+
+Not the VoiceBench subset that is also called "mmsu". Needs ``pyarrow`` (the ``data`` extra).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from audiomcq_plugins.benchmarks.normalize import Quirks
+from audiomcq_plugins.benchmarks.records import read_mapped
+from audiomcq_plugins.benchmarks.spec import BenchmarkSpec
+from audiomcq_plugins.items import Item
+
+CHOICE_COLUMNS = ["choice_a", "choice_b", "choice_c", "choice_d"]
+
+
+def parquet_reader(
+    spec: BenchmarkSpec, root: Path, files: list[Path], quirks: Quirks, opts: dict[str, Any]
+) -> list[Item]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:  # pragma: no cover - pyarrow ships with the data extra
+        raise ImportError(
+            f"benchmark {spec.name} is stored as parquet: pip install 'audiomcq-plugins[data]'"
+        ) from None
+    items: list[Item] = []
+    for path in files:
+        records = pq.read_table(path).to_pylist()
+        items.extend(read_mapped(spec, root, records, quirks, opts, str(path)))
+    return items
+
+
+MMSU = BenchmarkSpec(
+    name="mmsu",
+    family="mmsu",
+    split="test",
+    description="MMSU: 5,000 spoken-language understanding items (47 sub-tasks)",
+    reader=parquet_reader,
+    metadata=("*.parquet", "data/*.parquet", "**/*.parquet"),
+    layout="data/*.parquet (columns id, audio{bytes,path}, question, choice_a..choice_d, "
+    "answer_gt, category, sub-category, ...)",
+    hub_id="ddwang2000/MMSU",
+    default_prompt="mmsu",
+    official_scorer="mmsu-official",
+    breakdowns=("category", "sub-category", "sub-sub-category", "task_name"),
+    options={
+        "default_fields": {
+            "id": "id",
+            "audio": "audio",
+            "question": "question",
+            "choices": CHOICE_COLUMNS,
+            "answer": "answer_gt",
+        },
+    },
+)
+
+SPECS = (MMSU,)

@@ -1,0 +1,261 @@
+"""What a benchmark is (:class:`BenchmarkSpec`), where its files are found, and what loading
+it gives (:class:`LoadedBenchmark`).
+
+Source resolution, first match wins:
+
+1. an explicit ``source`` (a directory in the official layout, or its metadata file);
+2. the ``data_dir`` option (the layout itself, or a folder holding ``<name>/``);
+3. ``$AUDIOMCQ_DATA_DIR`` (the same two forms);
+4. the Hugging Face Hub at the pinned revision, when online and ``huggingface_hub`` is
+   installed (skipped when ``hub=False`` or ``HF_HUB_OFFLINE=1``);
+5. otherwise :class:`DataNotFoundError`, saying what to download and where to put it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audiomcq_plugins.benchmarks.normalize import Quirks
+from audiomcq_plugins.items import Item, Problem, ValidationError
+
+FAMILIES = ("mmau", "mmar", "mmsu", "audiomcq", "dcase", "synth")
+ENV_VAR = "AUDIOMCQ_DATA_DIR"
+
+#: A family reader: (spec, root, metadata files, quirks, options) -> items.
+Reader = Callable[["BenchmarkSpec", Path, list[Path], Quirks, dict[str, Any]], list[Item]]
+
+
+class DataNotFoundError(FileNotFoundError):
+    """The benchmark's files are not where we looked; the message says what to download."""
+
+
+@dataclass
+class LoadedBenchmark:
+    """A benchmark's canonical items plus what results must record about them.
+
+    ``items[i].audio`` is a path relative to ``data_root`` or, for layouts that embed audio
+    (MMSU's parquet), a ``{"bytes", "path"}`` dict; both load with
+    :func:`audiomcq_plugins.audio.load_audio`.
+    """
+
+    name: str
+    items: list[Item]
+    data_root: Path
+    revision: str | None
+    content_hash: str
+    quirks: dict[str, Any]
+    files: list[Path] = field(default_factory=list)
+
+    def provenance(self) -> dict[str, Any]:
+        """The fields every result file records about the benchmark it was computed on."""
+        return {
+            "benchmark": self.name,
+            "revision": self.revision,
+            "content_hash": self.content_hash,
+            "pinned_content": self.quirks.get("content_hash_matches_pin"),
+            "n_items": len(self.items),
+        }
+
+
+def sha256_files(paths: Sequence[Path]) -> str:
+    """sha256 of the one metadata file, or of the (name, sha256) list of several."""
+    digests = []
+    for p in paths:
+        h = hashlib.sha256()
+        with open(p, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        digests.append((p.name, h.hexdigest()))
+    if len(digests) == 1:
+        return digests[0][1]
+    joined = "\n".join(f"{name} {d}" for name, d in sorted(digests))
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    """A benchmark: identity, pinned source, how it is prompted and scored, how it loads."""
+
+    name: str
+    family: str
+    split: str
+    description: str
+    reader: Reader
+    #: glob patterns for the metadata file(s), tried in order under the source directory
+    metadata: tuple[str, ...]
+    #: what the user must download, shown when the data is not found
+    layout: str
+    hub_id: str | None = None
+    #: the pinned source revision this project checked the loader against
+    revision: str | None = None
+    #: the Hub revision to download (a commit or tag); None = the default branch
+    hub_revision: str | None = None
+    #: sha256 of the pinned metadata file, when known; recorded as ``content_hash_matches_pin``
+    expected_sha256: str | None = None
+    default_prompt: str = "r1aqa"
+    official_scorer: str = "r1aqa-official"
+    breakdowns: tuple[str, ...] = ()
+    answers_withheld: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"benchmark {self.name!r}: family must be one of {FAMILIES}")
+
+    # -- locating the files -------------------------------------------------------------
+
+    def find_metadata(self, root: Path) -> list[Path]:
+        """The metadata files of this layout under ``root`` (first matching pattern)."""
+        if not root.is_dir():
+            return []
+        for pattern in self.metadata:
+            found = sorted(p for p in root.glob(pattern) if p.is_file())
+            if found:
+                return found
+        return []
+
+    def _candidates(self, base: Path) -> list[Path]:
+        return [base, base / self.name]
+
+    def locate(
+        self,
+        source: str | os.PathLike | None = None,
+        *,
+        data_dir: str | os.PathLike | None = None,
+        hub: bool | None = None,
+    ) -> tuple[Path, list[Path]]:
+        """(data root, metadata files), following the resolution order of this module."""
+        if source is not None:
+            src = Path(source).expanduser()
+            if src.is_file():
+                return src.parent, [src]
+            files = self.find_metadata(src)
+            if files:
+                return src, files
+            raise DataNotFoundError(
+                f"benchmark {self.name}: {src} does not hold its metadata "
+                f"({' or '.join(self.metadata)}). {self._what_to_download()}"
+            )
+        tried = []
+        for base in (data_dir, os.environ.get(ENV_VAR)):
+            if not base:
+                continue
+            for cand in self._candidates(Path(base).expanduser()):
+                tried.append(str(cand))
+                files = self.find_metadata(cand)
+                if files:
+                    return cand, files
+        if self.hub_id and _hub_allowed(hub):
+            try:
+                root = self._download()
+            except Exception as exc:  # offline, gated repo, missing package...
+                tried.append(f"hf://datasets/{self.hub_id} ({type(exc).__name__}: {exc})")
+            else:
+                files = self.find_metadata(root)
+                if files:
+                    return root, files
+                tried.append(f"{root} (Hub snapshot without {' or '.join(self.metadata)})")
+        looked = "; looked in: " + ", ".join(tried) if tried else ""
+        raise DataNotFoundError(
+            f"benchmark {self.name}: data not found{looked}. " + self._what_to_download()
+        )
+
+    def _what_to_download(self) -> str:
+        hub = (
+            f"Download hf://datasets/{self.hub_id} at revision {self.hub_revision or 'main'}"
+            if self.hub_id
+            else "Obtain the files"
+        )
+        pin = f" (checked against source revision {self.revision})" if self.revision else ""
+        return (
+            f"{hub}{pin}; the layout is: {self.layout}. Put it in a directory and pass it as "
+            f"--source DIR / data_dir=DIR, or set {ENV_VAR} to a folder holding {self.name}/."
+        )
+
+    def _download(self) -> Path:
+        from huggingface_hub import snapshot_download
+
+        return Path(
+            snapshot_download(repo_id=self.hub_id, repo_type="dataset", revision=self.hub_revision)
+        )
+
+    # -- loading ------------------------------------------------------------------------
+
+    def load(self, source: str | os.PathLike | None = None, **options: Any) -> LoadedBenchmark:
+        """Read and normalise the benchmark into canonical items.
+
+        Options: ``data_dir``, ``hub`` (see :meth:`locate`); ``skip_invalid=True`` drops items
+        whose answer is not among their choices instead of raising (they are listed in
+        ``quirks["skipped"]``); ``audio_base`` (the directory audio paths are relative to, by
+        default the metadata's directory); ``fields`` ({canonical field: source column}) and
+        the family's own options (see :mod:`audiomcq_plugins.benchmarks.records`).
+        """
+        opts = {**self.options, **options}
+        root, files = self.locate(
+            source, data_dir=opts.pop("data_dir", None), hub=opts.pop("hub", None)
+        )
+        skip_invalid = bool(opts.pop("skip_invalid", False))
+        # Layouts whose audio lives elsewhere (AudioMCQ's source corpora) name their own root.
+        root = Path(opts.pop("audio_base", None) or root).expanduser()
+        quirks = Quirks()
+        items = self.reader(self, root, files, quirks, opts)
+        bad = set(quirks.fatal_ids())
+        if bad and not skip_invalid:
+            problems = [
+                Problem(
+                    it.id,
+                    "answer",
+                    it.answer,
+                    f"is not one of the choices {it.choices}; fix the source or load with "
+                    "skip_invalid=True (--skip-invalid) to leave such items out",
+                )
+                for it in items
+                if it.id in bad
+            ]
+            raise ValidationError(problems, what=f"benchmark {self.name} ({files[0]})")
+        if bad:
+            items = [it for it in items if it.id not in bad]
+        summary = quirks.summary()
+        summary["items"] = len(items)
+        summary["skipped"] = sorted(bad)
+        digest = sha256_files(files)
+        if self.expected_sha256:
+            summary["content_hash_matches_pin"] = digest == self.expected_sha256
+        return LoadedBenchmark(
+            name=self.name,
+            items=items,
+            data_root=root.resolve(),
+            revision=self.revision,
+            content_hash=digest,
+            quirks=summary,
+            files=files,
+        )
+
+
+def _hub_allowed(hub: bool | None) -> bool:
+    if hub is not None:
+        return hub
+    offline = {"1", "true", "yes"}
+    return (
+        os.environ.get("HF_HUB_OFFLINE", "").lower() not in offline
+        and os.environ.get("HF_DATASETS_OFFLINE", "").lower() not in offline
+    )
+
+
+def get_spec(name: str) -> BenchmarkSpec:
+    """A registered benchmark by name (built-in or from a plugin)."""
+    from audiomcq_plugins import plugins
+
+    return plugins.get("benchmarks", name)
+
+
+def load_benchmark(
+    name: str, source: str | os.PathLike | None = None, **options: Any
+) -> LoadedBenchmark:
+    """Shorthand for ``get_spec(name).load(source, **options)``."""
+    return get_spec(name).load(source, **options)
