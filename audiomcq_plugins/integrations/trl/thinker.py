@@ -1,0 +1,141 @@
+"""Extract the thinker (audio encoder + language model) from a full Omni checkpoint.
+
+The released Qwen2.5-Omni (and Qwen3-Omni) repositories hold the whole speech-in/speech-out model;
+text-answer training and evaluation use only its thinker. ``extract_thinker(SRC, OUT)`` loads
+``Qwen2_5OmniThinkerForConditionalGeneration`` from the full checkpoint (no missing keys: the
+class maps the ``thinker.`` weights itself; talker and token2wav weights are left behind), saves
+it as a thinker-only checkpoint and copies the processor files (tokenizer, feature extractor,
+chat template, processor config), so ``OUT`` loads with the thinker class and
+:func:`audiomcq_plugins.models.processors.load_processor` and is about a quarter smaller on disk.
+The CLI entry is :func:`add_parser` (``audiomcq train extract-thinker SRC OUT``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+#: Full-model ``model_type`` -> (transformers module, thinker class).
+THINKERS: dict[str, tuple[str, str]] = {
+    "qwen2_5_omni": (
+        "transformers.models.qwen2_5_omni",
+        "Qwen2_5OmniThinkerForConditionalGeneration",
+    ),
+    "qwen3_omni_moe": (
+        "transformers.models.qwen3_omni_moe",
+        "Qwen3OmniMoeThinkerForConditionalGeneration",
+    ),
+}
+#: Files the model's own ``save_pretrained`` writes (never copied from the source).
+_MODEL_FILES = ("config.json", "generation_config.json")
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".index.json")
+
+
+class ThinkerExtractionError(ValueError):
+    """The source is not a full Omni checkpoint, or the output cannot be written."""
+
+
+def thinker_class(src: str | os.PathLike) -> type:
+    """The thinker class for the full checkpoint at ``src`` (read from its ``config.json``)."""
+    import importlib
+
+    config_file = Path(src) / "config.json"
+    if not config_file.is_file():
+        raise ThinkerExtractionError(
+            f"{src}: no config.json; pass the directory of a full Qwen2.5-Omni or Qwen3-Omni "
+            "checkpoint (downloaded beforehand, e.g. Qwen/Qwen2.5-Omni-7B)"
+        )
+    model_type = json.loads(config_file.read_text()).get("model_type")
+    if model_type not in THINKERS:
+        hint = (
+            " it is already a thinker-only checkpoint; use it as is"
+            if str(model_type).endswith("_thinker")
+            else f" expected one of {', '.join(THINKERS)}"
+        )
+        raise ThinkerExtractionError(
+            f"{src}: model_type {model_type!r} is not a full Omni model;{hint}"
+        )
+    module, name = THINKERS[model_type]
+    return getattr(importlib.import_module(module), name)
+
+
+def _is_processor_file(path: Path) -> bool:
+    return (
+        path.is_file()
+        and path.name not in _MODEL_FILES
+        and not path.name.endswith(_WEIGHT_SUFFIXES)
+    )
+
+
+def extract_thinker(
+    src: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    dtype: str = "auto",
+    max_shard_size: str = "5GB",
+    overwrite: bool = False,
+) -> Path:
+    """Write the thinker of the full Omni checkpoint ``src`` to ``out``; returns ``out``.
+
+    ``dtype="auto"`` keeps the checkpoint's precision (bf16 for the released models). The
+    result is written to a temporary directory beside ``out`` and moved into place at the end,
+    so an interrupted run leaves no half-written checkpoint.
+    """
+    src, out = Path(src), Path(out)
+    cls = thinker_class(src)
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise ThinkerExtractionError(f"{out} exists and is not empty; pass overwrite=True")
+    model, info = cls.from_pretrained(src, dtype=dtype, output_loading_info=True)
+    missing = sorted(info.get("missing_keys") or [])
+    if missing:
+        raise ThinkerExtractionError(
+            f"{src}: the thinker is missing {len(missing)} weight(s) "
+            f"({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}); is it a complete "
+            "checkpoint?"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        model.save_pretrained(tmp, max_shard_size=max_shard_size)
+        for path in sorted(src.iterdir()):
+            if _is_processor_file(path):
+                shutil.copy2(path, tmp / path.name)
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``extract-thinker`` on a subparsers object (e.g. ``audiomcq train``'s)."""
+    p = sub.add_parser(
+        "extract-thinker",
+        help="save the thinker of a full Qwen2.5-Omni / Qwen3-Omni checkpoint (+ processor)",
+        description=__doc__.split("\n\n")[1],
+    )
+    p.add_argument("src", help="directory of the full Omni checkpoint")
+    p.add_argument("out", help="directory to write the thinker-only checkpoint to")
+    p.add_argument("--dtype", default="auto", help="weights dtype (default: as stored)")
+    p.add_argument("--max-shard-size", default="5GB", help="largest weights file (default 5GB)")
+    p.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    out = extract_thinker(
+        args.src,
+        args.out,
+        dtype=args.dtype,
+        max_shard_size=args.max_shard_size,
+        overwrite=args.overwrite,
+    )
+    print(f"thinker written to {out}")
+    return 0
