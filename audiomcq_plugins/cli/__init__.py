@@ -13,6 +13,8 @@ from audiomcq_plugins import __version__
 COMMANDS: tuple[str, ...] = (
     "score",
     "plugins_cmd",
+    "prepare",
+    "validate",
     "tiny_model",
 )
 

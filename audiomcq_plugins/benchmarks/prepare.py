@@ -1,0 +1,312 @@
+"""``audiomcq prepare``: a benchmark's source -> canonical JSONL, with every clip decoded once.
+
+Output in ``out/``:
+
+- ``<name>.jsonl``: canonical items (``duration`` in seconds added when audio was checked);
+- ``<name>.meta.json``: revision, content hash, data root, quirks, the summary by breakdown;
+- ``audio/``: clips extracted from layouts that embed them (MMSU's parquet).
+
+Resumable: each checked clip is appended to ``.<name>.progress.jsonl`` as it is done, and a
+re-run skips those (failed clips are retried). The JSONL appears only once everything passed,
+by an atomic rename, so a partial output is never mistaken for a complete one; on audio
+problems nothing is written but ``<name>.problems.txt``, unless ``skip_bad_audio`` leaves the
+failing items out (they are listed in the meta file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from audiomcq_plugins.benchmarks.spec import BenchmarkSpec, LoadedBenchmark, get_spec
+from audiomcq_plugins.items import Item, Problem, ValidationError, write_items
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus")
+BATCH_PER_WORKER = 32
+
+
+class PrepareError(ValidationError):
+    """Some clips are missing, unreadable or outside the data root; lists every one."""
+
+
+@dataclass
+class PrepareResult:
+    path: Path
+    meta_path: Path
+    n_items: int
+    summary: dict[str, Any]
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    resumed: int = 0
+    up_to_date: bool = False
+
+
+def output_paths(out: Path, name: str) -> tuple[Path, Path, Path, Path]:
+    """(items, meta, progress, problems) paths of benchmark ``name`` under ``out``."""
+    return (
+        out / f"{name}.jsonl",
+        out / f"{name}.meta.json",
+        out / f".{name}.progress.jsonl",
+        out / f"{name}.problems.txt",
+    )
+
+
+def _embedded(audio: Any) -> bool:
+    return isinstance(audio, (bytes, bytearray)) or (
+        isinstance(audio, dict) and bool(audio.get("bytes"))
+    )
+
+
+def _clip_name(item_id: str, audio: Any) -> str:
+    suffix = Path(str(audio.get("path") or "") if isinstance(audio, dict) else "").suffix
+    safe = re.sub(r"[^\w.-]", "_", item_id)
+    if safe != item_id:  # keep names unique when sanitising merged two ids
+        safe += "-" + hashlib.sha1(item_id.encode()).hexdigest()[:8]
+    return f"audio/{safe}{suffix.lower() if suffix.lower() in AUDIO_SUFFIXES else '.wav'}"
+
+
+def check_clip(job: tuple[str, Any, str, str | None, bool]) -> dict[str, Any]:
+    """Worker: extract an embedded clip (when asked) and decode it; never raises."""
+    from audiomcq_plugins.audio import AudioError, load_audio
+
+    item_id, audio, data_root, extract_to, decode = job
+    entry: dict[str, Any] = {"id": item_id}
+    try:
+        if extract_to is not None:
+            data = audio["bytes"] if isinstance(audio, dict) else audio
+            target = Path(data_root) / extract_to
+            if not (target.is_file() and target.stat().st_size == len(data)):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(target.name + ".tmp")
+                tmp.write_bytes(data)
+                os.replace(tmp, target)
+            entry["audio"] = audio = extract_to
+        if decode:
+            clip = load_audio(audio, data_root=data_root, item_id=item_id)
+            entry["duration"] = round(clip.duration, 3)
+    except AudioError as exc:
+        entry["error"] = exc.reason
+    except OSError as exc:
+        entry["error"] = f"cannot write the extracted clip ({exc})"
+    return entry
+
+
+def _read_progress(path: Path, header: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Entries of a previous run with the same source and settings (failures dropped)."""
+    if not path.is_file():
+        return {}
+    done: dict[str, dict[str, Any]] = {}
+    with open(path, encoding="utf-8") as fh:
+        lines = iter(fh)
+        try:
+            if json.loads(next(lines)) != {"header": header}:
+                return {}
+        except (StopIteration, json.JSONDecodeError):
+            return {}
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:  # a line cut short by an interrupted run
+                continue
+            if "error" not in entry:
+                done[entry["id"]] = entry
+    return done
+
+
+def _run(
+    jobs: list[tuple[str, Any, str, str | None, bool]], workers: int
+) -> Iterator[dict[str, Any]]:
+    if workers <= 1:
+        yield from map(check_clip, jobs)
+        return
+    batch = BATCH_PER_WORKER * workers
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for start in range(0, len(jobs), batch):  # bounded: embedded audio can be large
+            yield from pool.map(check_clip, jobs[start : start + batch], chunksize=4)
+
+
+def summarize(items: list[Item], spec: BenchmarkSpec) -> dict[str, Any]:
+    """Counts (and seconds of audio, when known) per value of each breakdown field."""
+    out: dict[str, Any] = {"items": len(items)}
+    seconds = [it.breakdown.get("duration") for it in items]
+    if all(s is not None for s in seconds) and items:
+        out["seconds"] = round(sum(seconds), 1)
+    for name in spec.breakdowns:
+        table: dict[str, dict[str, float]] = defaultdict(lambda: {"items": 0})
+        for it, s in zip(items, seconds, strict=True):
+            row = table[str(it.field(name))]
+            row["items"] += 1
+            if s is not None:
+                row["seconds"] = round(row.get("seconds", 0.0) + s, 1)
+        out[name] = dict(sorted(table.items()))
+    return out
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def prepare(
+    benchmark: str | BenchmarkSpec,
+    source: str | os.PathLike | None,
+    out: str | os.PathLike,
+    *,
+    skip_audio: bool = False,
+    workers: int | None = None,
+    skip_bad_audio: bool = False,
+    progress: bool = True,
+    **options: Any,
+) -> PrepareResult:
+    """Prepare one benchmark (see the module docstring). ``options`` go to the loader
+    (``skip_invalid``, ``fields``, ``audio_base``, ``data_dir``, family options)."""
+    spec = get_spec(benchmark) if isinstance(benchmark, str) else benchmark
+    loaded = spec.load(source, **options)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    items_path, meta_path, progress_path, problems_path = output_paths(out, spec.name)
+    check = not skip_audio
+
+    if items_path.is_file() and meta_path.is_file():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("content_hash") == loaded.content_hash and (meta["audio_checked"] or not check):
+            return PrepareResult(
+                items_path, meta_path, meta["n_items"], meta["summary"], up_to_date=True
+            )
+
+    embedded = [_embedded(it.audio) for it in loaded.items]
+    if any(embedded) and not all(embedded):
+        raise ValueError(
+            f"benchmark {spec.name}: mixes embedded audio and audio paths; prepare needs one "
+            "kind per source"
+        )
+    data_root = out.resolve() if any(embedded) else loaded.data_root
+    header = {"content_hash": loaded.content_hash, "check_audio": check, "root": str(data_root)}
+    done = _read_progress(progress_path, header)
+    resumed = len(done)
+    jobs = [
+        (
+            it.id,
+            it.audio,
+            str(data_root),
+            _clip_name(it.id, it.audio) if emb else None,
+            check,
+        )
+        for it, emb in zip(loaded.items, embedded, strict=True)
+        if it.id not in done and (emb or check) and it.audio is not None
+    ]
+    if jobs:
+        mode = "a" if done else "w"
+        n_workers = workers or os.cpu_count() or 1
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(jobs), desc=f"prepare {spec.name}", unit="clip")
+        with open(progress_path, mode, encoding="utf-8") as fh:
+            if mode == "w":
+                fh.write(json.dumps({"header": header}) + "\n")
+            for entry in _run(jobs, n_workers):
+                fh.write(json.dumps(entry) + "\n")
+                fh.flush()
+                if "error" not in entry:
+                    done[entry["id"]] = entry
+                else:
+                    done.setdefault(entry["id"], entry)
+                if bar is not None:
+                    bar.update()
+        if bar is not None:
+            bar.close()
+
+    by_id = {it.id: it for it in loaded.items}
+    problems = [
+        Problem(
+            iid,
+            "audio",
+            by_id[iid].audio if not _embedded(by_id[iid].audio) else "<embedded bytes>",
+            e["error"],
+        )
+        for iid, e in done.items()
+        if "error" in e
+    ]
+    if problems and not skip_bad_audio:
+        problems_path.write_text("\n".join(map(str, problems)) + "\n", encoding="utf-8")
+        raise PrepareError(
+            problems,
+            what=f"the audio of {spec.name} (also in {problems_path}; fix or re-download the "
+            "clips and re-run, or pass --skip-bad-audio to leave those items out)",
+        )
+    bad = {p.item_id for p in problems}
+    items: list[Item] = []
+    for it in loaded.items:
+        if it.id in bad:
+            continue
+        entry = done.get(it.id, {})
+        breakdown = dict(it.breakdown)
+        if "duration" in entry:
+            breakdown["duration"] = entry["duration"]
+        items.append(replace(it, audio=entry.get("audio", it.audio), breakdown=breakdown))
+
+    skipped = {"answer_outside_choices": loaded.quirks["skipped"], "bad_audio": sorted(bad)}
+    summary = summarize(items, spec)
+    meta = {
+        **loaded.provenance(),
+        "n_items": len(items),
+        "family": spec.family,
+        "split": spec.split,
+        "data_root": str(data_root),
+        "source_files": [str(p) for p in loaded.files],
+        "audio_checked": check,
+        "answers_withheld": spec.answers_withheld,
+        "default_prompt": spec.default_prompt,
+        "official_scorer": spec.official_scorer,
+        "breakdowns": list(spec.breakdowns),
+        "skipped": skipped,
+        "quirks": loaded.quirks,
+        "summary": summary,
+    }
+    # Meta first, items last: the items file exists only when the whole run is complete.
+    _atomic_write(meta_path, json.dumps(meta, indent=1, ensure_ascii=False))
+    tmp = items_path.with_name(items_path.name + ".tmp")
+    write_items(items, tmp)
+    os.replace(tmp, items_path)
+    progress_path.unlink(missing_ok=True)
+    problems_path.unlink(missing_ok=True)
+    return PrepareResult(items_path, meta_path, len(items), summary, skipped, resumed)
+
+
+def read_meta(items_path: str | os.PathLike) -> dict[str, Any] | None:
+    """The ``.meta.json`` written beside a prepared JSONL file, if any."""
+    p = Path(items_path)
+    meta = p.with_name(p.name[: -len(".jsonl")] + ".meta.json") if p.suffix == ".jsonl" else None
+    if meta is None or not meta.is_file():
+        return None
+    return json.loads(meta.read_text(encoding="utf-8"))
+
+
+def open_prepared(items_path: str | os.PathLike) -> LoadedBenchmark:
+    """Re-open a prepared benchmark (its JSONL and meta file) as a :class:`LoadedBenchmark`."""
+    from audiomcq_plugins.items import load_items
+
+    meta = read_meta(items_path)
+    if meta is None:
+        raise FileNotFoundError(
+            f"{items_path}: no .meta.json beside it; produce it with `audiomcq prepare`"
+        )
+    return LoadedBenchmark(
+        name=meta["benchmark"],
+        items=load_items(items_path),
+        data_root=Path(meta["data_root"]),
+        revision=meta["revision"],
+        content_hash=meta["content_hash"],
+        quirks=meta["quirks"],
+        files=[Path(f) for f in meta["source_files"]],
+    )

@@ -1,0 +1,61 @@
+"""``audiomcq validate FILE``: every problem of a canonical JSONL file at once."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="report every problem of a canonical JSONL file (exit 1 if any)",
+        description="Check every item of FILE: text fields, choices, answer, duplicate ids and "
+        "(unless --skip-audio) that each clip exists inside the data root and decodes.",
+    )
+    p.add_argument("file", help="canonical JSONL (from `audiomcq prepare`)")
+    p.add_argument(
+        "--data-root",
+        help="directory audio paths are relative to (default: the "
+        "one recorded by `audiomcq prepare`, else the file's directory)",
+    )
+    p.add_argument("--skip-audio", action="store_true", help="do not open the clips")
+    p.add_argument(
+        "--answers-withheld",
+        action="store_true",
+        help="empty answers are expected (MMAU test); default: from the meta file",
+    )
+    p.add_argument("--json", action="store_true", help="print the problems as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from audiomcq_plugins.benchmarks.prepare import read_meta
+    from audiomcq_plugins.items import load_items, validate_items
+
+    meta = read_meta(args.file) or {}
+    data_root = args.data_root or meta.get("data_root") or str(Path(args.file).parent)
+    withheld = args.answers_withheld or bool(meta.get("answers_withheld"))
+    items = load_items(args.file)
+    problems = validate_items(
+        items, data_root=data_root, check_audio=not args.skip_audio, answer_required=not withheld
+    )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "file": args.file,
+                    "items": len(items),
+                    "problems": [
+                        {"id": p.item_id, "field": p.field, "message": p.message} for p in problems
+                    ],
+                }
+            )
+        )
+    else:
+        for p in problems:
+            print(p)
+        bad = len({p.item_id for p in problems})
+        print(f"{args.file}: {len(items)} items, {len(problems)} problem(s) in {bad} item(s)")
+    return 1 if problems else 0
