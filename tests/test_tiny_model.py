@@ -138,3 +138,58 @@ def test_cli_builds_a_loadable_model(tmp_path, capsys):
     assert str(out) in capsys.readouterr().out
     config = json.loads((out / "config.json").read_text())
     assert config["model_type"] == "qwen2_5_omni" and config["enable_audio_output"] is False
+
+
+# -- the transformers backend (models/hf.py) on the tiny models ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def omni_lm(tmp_path_factory):
+    from audiomcq_plugins.models.hf import HFAudioLM
+
+    path = build_tiny_model("qwen2.5-omni", tmp_path_factory.mktemp("omni_lm"))
+    return HFAudioLM(path, batch_size=3, max_new_tokens=5, device="cpu")
+
+
+def _requests() -> list:
+    from audiomcq_plugins.models.requests import AudioRequest
+
+    clips = [_tone(440, 0.5), _tone(660, 1.5), _tone(880, 1.0), _tone(220, 2.5)]
+    reqs = [AudioRequest("Which tone? <answer>", (c,), system_prompt="sys") for c in clips]
+    return [*reqs, AudioRequest("A text-only question."), AudioRequest("Two", (clips[0], clips[1]))]
+
+
+def test_batched_generation_equals_one_by_one(omni_lm):
+    reqs = _requests()
+    batched = omni_lm.generate(reqs)
+    single = [omni_lm.generate([r])[0] for r in reqs]
+    assert batched == single
+    assert all(isinstance(t, str) for t in batched)
+
+
+def test_batched_loglikelihood_equals_one_by_one_and_hears_audio(omni_lm):
+    from audiomcq_plugins.models.requests import AudioRequest
+
+    reqs = _requests()
+    conts = ["<answer>A</answer>", " high", "<answer>low</answer>", "B", " no", "yes"]
+    batched = omni_lm.loglikelihood(reqs, conts)
+    single = [omni_lm.loglikelihood([r], [c])[0] for r, c in zip(reqs, conts, strict=True)]
+    for (a, ga), (b, gb) in zip(batched, single, strict=True):
+        assert a == pytest.approx(b, abs=1e-3) and a < 0 and ga == gb
+    silent = AudioRequest(reqs[0].text, (np.zeros(8000, np.float32),), system_prompt="sys")
+    assert omni_lm.score_options(reqs[0], ["A"]) != omni_lm.score_options(silent, ["A"])
+    raw = omni_lm.loglikelihood([AudioRequest("The tone is", chat=False)], [" high"])
+    assert raw[0][0] < 0
+
+
+def test_requests_are_checked():
+    from audiomcq_plugins.models.requests import AudioRequest, truncate_at_stops
+
+    with pytest.raises(ValueError, match="1-D float32"):
+        AudioRequest("q", (np.zeros((2, 10), np.float32),))
+    with pytest.raises(ValueError, match="chat"):
+        AudioRequest("q", (np.zeros(10, np.float32),), chat=False)
+    msgs = AudioRequest("q", (np.zeros(10, np.float32),), system_prompt="s").chat_messages()
+    assert [m["role"] for m in msgs] == ["system", "user"]
+    assert [b["type"] for b in msgs[1]["content"]] == ["audio", "text"]
+    assert truncate_at_stops("abc<|im_end|>def\n\nx", ["\n\n", "<|im_end|>"]) == "abc"

@@ -333,7 +333,28 @@ def _qwen2_5_omni(sizes: dict[str, int], vocab: int, ids: dict[str, int]) -> Any
         "vision_end_token_id": ids["<|vision_eos|>"],
         "user_token_id": ids["<|im_start|>"],
     }
-    config = Qwen2_5OmniConfig(thinker_config=thinker, enable_audio_output=False)
+    # The talker is never built (enable_audio_output=False), but its config is validated:
+    # keep its token ids inside the tiny vocabulary.
+    talker = {
+        key: thinker[key]
+        for key in (
+            "audio_token_index",
+            "image_token_index",
+            "video_token_index",
+            "audio_start_token_id",
+            "audio_end_token_id",
+            "vision_start_token_id",
+            "vision_end_token_id",
+        )
+    }
+    talker.update(
+        tts_text_start_token_id=ids["<|vision_pad|>"],
+        tts_text_end_token_id=ids["<|vision_pad|>"],
+        tts_text_pad_token_id=ids["<|vision_pad|>"],
+    )
+    config = Qwen2_5OmniConfig(
+        thinker_config=thinker, talker_config=talker, enable_audio_output=False
+    )
     return Qwen2_5OmniForConditionalGeneration(config).eval()
 
 

@@ -1,0 +1,316 @@
+"""Audio language models through transformers: batched generation and option scoring.
+
+:class:`HFAudioLM` serves Qwen2-Audio, the Qwen2.5-Omni and Qwen3-Omni thinkers (loaded from full
+Omni checkpoints; the talker is never loaded) and any model whose processor takes ``audio=`` and
+whose chat template takes ``{"type": "audio", "audio": array}`` blocks. Requests are
+:class:`~audiomcq_plugins.models.requests.AudioRequest`; text-only requests work. Batches are
+length-sorted and left-padded. torch and transformers are imported when a model is built.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from audiomcq_plugins.audio import SAMPLE_RATE
+from audiomcq_plugins.models.requests import AudioRequest, length_order, truncate_at_stops
+
+#: config ``model_type`` -> the transformers class to load (thinkers for Omni checkpoints).
+MODEL_CLASSES: dict[str, str] = {
+    "qwen2_audio": "Qwen2AudioForConditionalGeneration",
+    "qwen2_5_omni": "Qwen2_5OmniThinkerForConditionalGeneration",
+    "qwen2_5_omni_thinker": "Qwen2_5OmniThinkerForConditionalGeneration",
+    "qwen3_omni_moe": "Qwen3OmniMoeThinkerForConditionalGeneration",
+    "qwen3_omni_moe_thinker": "Qwen3OmniMoeThinkerForConditionalGeneration",
+}
+#: Tried in order for any other model type.
+AUTO_CLASSES: tuple[str, ...] = (
+    "AutoModelForMultimodalLM",
+    "AutoModelForImageTextToText",
+    "AutoModelForSpeechSeq2Seq",
+    "AutoModelForCausalLM",
+)
+
+
+def model_type(pretrained: str | Path) -> str | None:
+    """The ``model_type`` in a local checkpoint's config.json (None for Hub ids)."""
+    config = Path(pretrained) / "config.json"
+    if config.is_file():
+        return json.loads(config.read_text()).get("model_type")
+    return None
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device != "auto":
+        return device
+    if torch.cuda.is_available():
+        return "cuda"
+    return "cpu"
+
+
+def resolve_dtype(dtype: str | Any, device: str) -> Any:
+    import torch
+
+    if not isinstance(dtype, str):
+        return dtype
+    if dtype == "auto":
+        # The checkpoint's dtype on accelerators; float32 on CPU (bf16 matmuls are slow there).
+        return torch.float32 if device == "cpu" else "auto"
+    return getattr(torch, dtype)
+
+
+def load_model(
+    pretrained: str | Path,
+    *,
+    dtype: Any = "auto",
+    device: str = "auto",
+    attn_implementation: str | None = None,
+    trust_remote_code: bool = False,
+    revision: str | None = None,
+) -> Any:
+    """Load the generation model for ``pretrained`` (an Omni checkpoint gives its thinker)."""
+    import transformers
+
+    device = resolve_device(device)
+    kwargs: dict[str, Any] = {"dtype": resolve_dtype(dtype, device)}
+    if attn_implementation:
+        kwargs["attn_implementation"] = attn_implementation
+    if trust_remote_code:
+        kwargs["trust_remote_code"] = True
+    if revision:
+        kwargs["revision"] = revision
+    mtype = model_type(pretrained)
+    if mtype is None:
+        mtype = transformers.AutoConfig.from_pretrained(
+            pretrained, trust_remote_code=trust_remote_code, revision=revision
+        ).model_type
+    if mtype in MODEL_CLASSES:
+        model = getattr(transformers, MODEL_CLASSES[mtype]).from_pretrained(pretrained, **kwargs)
+    else:
+        errors = []
+        for name in AUTO_CLASSES:
+            try:
+                model = getattr(transformers, name).from_pretrained(pretrained, **kwargs)
+                break
+            except ValueError as exc:  # "Unrecognized configuration class ..."
+                errors.append(f"{name}: {exc}")
+        else:
+            raise ValueError(
+                f"no transformers class loads {pretrained} (model_type {mtype!r}); tried "
+                + "; ".join(errors)
+            )
+    return model.to(device).eval()
+
+
+class HFAudioLM:
+    """A transformers audio LM with batched generation and log-likelihood scoring.
+
+    ``batch_size`` requests go through one forward; ``max_new_tokens`` is the default
+    generation budget; ``system_prompt`` applies to requests that carry none. With
+    ``profile=True``, :attr:`forward_seconds` accumulates the time spent inside the model's
+    forward passes (synchronising CUDA), for throughput measurements.
+    """
+
+    def __init__(
+        self,
+        pretrained: str | Path,
+        *,
+        dtype: Any = "auto",
+        device: str = "auto",
+        attn_implementation: str | None = None,
+        batch_size: int = 8,
+        max_new_tokens: int = 256,
+        system_prompt: str | None = None,
+        trust_remote_code: bool = False,
+        revision: str | None = None,
+        profile: bool = False,
+    ) -> None:
+        from audiomcq_plugins.models.processors import load_processor
+
+        self.pretrained = str(pretrained)
+        self.device = resolve_device(device)
+        self.model = load_model(
+            pretrained,
+            dtype=dtype,
+            device=self.device,
+            attn_implementation=attn_implementation,
+            trust_remote_code=trust_remote_code,
+            revision=revision,
+        )
+        kwargs: dict[str, Any] = {"trust_remote_code": True} if trust_remote_code else {}
+        if revision:
+            kwargs["revision"] = revision
+        self.processor = load_processor(pretrained, **kwargs)
+        self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.batch_size = max(1, int(batch_size))
+        self.max_new_tokens = int(max_new_tokens)
+        self.system_prompt = system_prompt
+        self.forward_seconds = 0.0
+        self.forward_calls = 0
+        if profile:
+            self._install_timer()
+
+    # -- building inputs ---------------------------------------------------------------------
+
+    def prompt_text(self, request: AudioRequest, *, add_generation_prompt: bool = True) -> str:
+        """The text the processor receives (chat template applied, audio placeholders in)."""
+        if not request.chat:
+            return request.text
+        template_owner = self.processor
+        if getattr(template_owner, "chat_template", None) is None:
+            raise ValueError(
+                f"{self.pretrained} has no chat template; audio requests need one that takes "
+                '{"type": "audio"} content blocks'
+            )
+        return template_owner.apply_chat_template(
+            request.chat_messages(self.system_prompt),
+            tokenize=False,
+            add_generation_prompt=add_generation_prompt,
+        )
+
+    def encode(self, requests: Sequence[AudioRequest], texts: Sequence[str] | None = None) -> Any:
+        """Processor outputs for a batch (left padding), on the model's device."""
+        texts = list(texts) if texts is not None else [self.prompt_text(r) for r in requests]
+        clips = [clip for r in requests for clip in r.audio]
+        kwargs: dict[str, Any] = {"text": texts, "return_tensors": "pt", "padding": True}
+        if clips:
+            kwargs["audio"] = clips
+            kwargs["sampling_rate"] = SAMPLE_RATE
+        if not any(r.chat for r in requests):
+            kwargs["add_special_tokens"] = False
+        batch = self.processor(**kwargs)
+        return batch.to(self.device)
+
+    def _batches(self, requests: Sequence[AudioRequest]) -> Iterator[list[int]]:
+        order = length_order(requests)
+        for start in range(0, len(order), self.batch_size):
+            yield order[start : start + self.batch_size]
+
+    # -- generation --------------------------------------------------------------------------
+
+    def generate(
+        self,
+        requests: Sequence[AudioRequest],
+        *,
+        max_new_tokens: int | None = None,
+        until: Sequence[str] = (),
+        do_sample: bool = False,
+        progress: bool = False,
+        **gen_kwargs: Any,
+    ) -> list[str]:
+        """Generate one completion per request (greedy by default), in request order."""
+        import torch
+        from tqdm.auto import tqdm
+
+        out: list[str | None] = [None] * len(requests)
+        bar = tqdm(total=len(requests), desc="generate", disable=not progress)
+        settings = {
+            "max_new_tokens": max_new_tokens or self.max_new_tokens,
+            "do_sample": do_sample,
+            "pad_token_id": self.tokenizer.pad_token_id,
+            **gen_kwargs,
+        }
+        if not do_sample:
+            for key in ("temperature", "top_p", "top_k"):
+                settings.pop(key, None)
+        for idx in self._batches(requests):
+            batch = self.encode([requests[i] for i in idx])
+            with torch.inference_mode():
+                generated = self.model.generate(**batch, **settings)
+            new = generated[:, batch["input_ids"].shape[1] :]
+            texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
+            for i, text in zip(idx, texts, strict=True):
+                out[i] = truncate_at_stops(text, until)
+            bar.update(len(idx))
+        bar.close()
+        return [t if t is not None else "" for t in out]
+
+    # -- scoring -----------------------------------------------------------------------------
+
+    def loglikelihood(
+        self,
+        requests: Sequence[AudioRequest],
+        continuations: Sequence[str],
+        *,
+        progress: bool = False,
+    ) -> list[tuple[float, bool]]:
+        """log P(continuation | request) and whether it is the greedy continuation.
+
+        The context is the request's prompt (chat template with the generation prompt when
+        ``chat``); the continuation is tokenized on its own and appended, as lm-eval does.
+        """
+        import torch
+        from tqdm.auto import tqdm
+
+        if len(requests) != len(continuations):
+            raise ValueError(
+                f"{len(requests)} requests but {len(continuations)} continuations; pass one each"
+            )
+        results: list[tuple[float, bool] | None] = [None] * len(requests)
+        bar = tqdm(total=len(requests), desc="loglikelihood", disable=not progress)
+        pad = self.tokenizer.pad_token_id
+        for idx in self._batches(requests):
+            batch = self.encode([requests[i] for i in idx])
+            conts = [
+                self.tokenizer(continuations[i], add_special_tokens=False)["input_ids"] for i in idx
+            ]
+            for i, ids in zip(idx, conts, strict=True):
+                if not ids:
+                    raise ValueError(
+                        f"continuation {continuations[i]!r} of request {i} tokenizes to nothing"
+                    )
+            width = max(len(c) for c in conts)
+            cont_ids = torch.full((len(idx), width), pad, dtype=batch["input_ids"].dtype)
+            cont_mask = torch.zeros((len(idx), width), dtype=batch["attention_mask"].dtype)
+            for row, ids in enumerate(conts):
+                cont_ids[row, : len(ids)] = torch.tensor(ids)
+                cont_mask[row, : len(ids)] = 1
+            ctx_len = batch["input_ids"].shape[1]
+            batch["input_ids"] = torch.cat([batch["input_ids"], cont_ids.to(self.device)], dim=1)
+            batch["attention_mask"] = torch.cat(
+                [batch["attention_mask"], cont_mask.to(self.device)], dim=1
+            )
+            with torch.inference_mode():
+                logits = self.model(**batch).logits.float()
+            logprobs = torch.log_softmax(logits[:, ctx_len - 1 : ctx_len - 1 + width], dim=-1)
+            for row, (i, ids) in enumerate(zip(idx, conts, strict=True)):
+                target = torch.tensor(ids, device=logprobs.device)
+                lp = logprobs[row, : len(ids)]
+                total = lp.gather(-1, target[:, None]).sum().item()
+                greedy = bool((lp.argmax(-1) == target).all().item())
+                results[i] = (total, greedy)
+            bar.update(len(idx))
+        bar.close()
+        return [r if r is not None else (float("-inf"), False) for r in results]
+
+    def score_options(self, request: AudioRequest, options: Sequence[str]) -> list[float]:
+        """Log-likelihood of each option as the assistant's answer to ``request``."""
+        return [lp for lp, _ in self.loglikelihood([request] * len(options), list(options))]
+
+    # -- profiling ---------------------------------------------------------------------------
+
+    def _install_timer(self) -> None:
+        import torch
+
+        sync = torch.cuda.synchronize if self.device.startswith("cuda") else (lambda: None)
+        started: list[float] = []
+
+        def before(_module: Any, _args: Any) -> None:
+            sync()
+            started.append(time.perf_counter())
+
+        def after(_module: Any, _args: Any, _output: Any) -> None:
+            sync()
+            self.forward_seconds += time.perf_counter() - started.pop()
+            self.forward_calls += 1
+
+        self.model.register_forward_pre_hook(before)
+        self.model.register_forward_hook(after)

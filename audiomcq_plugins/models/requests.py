@@ -1,0 +1,105 @@
+"""Backend-agnostic requests to audio language models, and their chat messages.
+
+An :class:`AudioRequest` is what every backend (transformers, vLLM) and every harness adapter
+(lm-eval, lighteval, TRL helpers) exchanges: the user text, zero or more mono 16 kHz clips, an
+optional system prompt, or a whole conversation. Text-only requests are requests with no audio.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from audiomcq_plugins.audio import SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class AudioRequest:
+    """One prompt. ``audio`` holds float32 mono arrays at 16 kHz, placed before the text of the
+    last user turn (the R1-AQA/AudioMCQ convention). ``messages`` (role/content dicts with
+    string content), when given, replaces ``text`` as the conversation; the audio goes into its
+    last user turn. ``chat=False`` sends ``text`` raw, without the chat template (text-only
+    likelihood scoring, as lm-eval does for plain LMs)."""
+
+    text: str
+    audio: tuple[np.ndarray, ...] = ()
+    system_prompt: str | None = None
+    messages: tuple[dict[str, Any], ...] | None = None
+    chat: bool = True
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.chat and self.audio:
+            raise ValueError("a request with audio needs the chat template (chat=True)")
+        for i, clip in enumerate(self.audio):
+            if not isinstance(clip, np.ndarray) or clip.ndim != 1:
+                raise ValueError(
+                    f"audio clip {i} must be a 1-D float32 array at {SAMPLE_RATE} Hz, got "
+                    f"{type(clip).__name__} with shape {getattr(clip, 'shape', None)}; "
+                    "resample with audiomcq_plugins.audio.to_target first"
+                )
+
+    @property
+    def n_samples(self) -> int:
+        return int(sum(len(a) for a in self.audio))
+
+    def chat_messages(self, default_system: str | None = None) -> list[dict[str, Any]]:
+        """The conversation as chat-template messages with audio content blocks."""
+        system = self.system_prompt if self.system_prompt is not None else default_system
+        if self.messages is not None:
+            turns = [dict(m) for m in self.messages]
+        else:
+            turns = [{"role": "user", "content": self.text}]
+        if system and not any(t["role"] == "system" for t in turns):
+            turns.insert(0, {"role": "system", "content": system})
+        users = [i for i, t in enumerate(turns) if t["role"] == "user"]
+        if not users and self.audio:
+            raise ValueError("a request with audio needs a user turn to carry it")
+        out: list[dict[str, Any]] = []
+        for i, turn in enumerate(turns):
+            content = turn["content"]
+            blocks = (
+                [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
+            )
+            if users and i == users[-1]:
+                blocks = [{"type": "audio", "audio": a} for a in self.audio] + blocks
+            out.append({"role": turn["role"], "content": blocks})
+        return out
+
+    def fingerprint(self) -> str:
+        """A stable hash of everything the model sees (audio by content), for caching."""
+        h = hashlib.sha256()
+        h.update(repr((self.text, self.system_prompt, self.messages, self.chat)).encode())
+        for clip in self.audio:
+            h.update(audio_digest(clip).encode())
+        return h.hexdigest()
+
+
+def audio_digest(array: np.ndarray) -> str:
+    """sha256 of a waveform's float32 bytes (short, stable reference for logs and caches)."""
+    data = np.ascontiguousarray(array, dtype=np.float32)
+    return hashlib.sha256(data.tobytes()).hexdigest()[:16] + f":{len(data)}"
+
+
+def length_order(requests: Sequence[AudioRequest]) -> list[int]:
+    """Indices longest first (audio samples, then text length): similar lengths batch together
+    and the largest batch runs first, so memory problems show up at once."""
+    return sorted(
+        range(len(requests)),
+        key=lambda i: (-requests[i].n_samples, -len(requests[i].text), i),
+    )
+
+
+def truncate_at_stops(text: str, stops: Sequence[str]) -> str:
+    """Cut ``text`` at the first occurrence of any stop string."""
+    cut = len(text)
+    for stop in stops:
+        if stop:
+            pos = text.find(stop)
+            if pos != -1:
+                cut = min(cut, pos)
+    return text[:cut]
