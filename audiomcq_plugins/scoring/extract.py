@@ -205,9 +205,10 @@ def _resolve_span(text: str, opts: Options) -> int | None:
     letter_only = _LETTER_ONLY_RE.match(stripped)
     if letter_only:
         idx = opts.index_of_letter(letter_only.group(1))
-        if idx is None:
-            return UNPARSED
-        readings.add(idx)
+        if idx is None and not readings:
+            return UNPARSED  # "E" with four choices, and no option reads "E"
+        if idx is not None:
+            readings.add(idx)
     if readings:
         # A single-letter option ("C") that is also another option's letter is ambiguous.
         return readings.pop() if len(readings) == 1 else UNPARSED

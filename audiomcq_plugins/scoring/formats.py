@@ -205,9 +205,9 @@ def score_records(
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
     fmt = resolve_format(benchmark)
-    if not any(record.get(fmt.answer_key) for record in records):
+    if all(record.get(fmt.answer_key) == "" for record in records):
         raise InputError(
-            f"no record has a non-empty {fmt.answer_key!r}: the answers are withheld (e.g. MMAU "
+            f"every record has an empty {fmt.answer_key!r}: the answers are withheld (e.g. MMAU "
             "test); submit the predictions to the benchmark's online evaluator instead"
         )
     scorer_name = scorer or (fmt.official_scorer if mode == "official" else "strict")
