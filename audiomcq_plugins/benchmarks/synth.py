@@ -205,7 +205,7 @@ SUBTASKS: dict[str, Subtask] = {
         Subtask(
             "music_pitch",
             "music",
-            ("What is the register of the note?", "How high is the note that is played?"),
+            ("What is the register of the note?", "In which register is the note played?"),
             ("very low", "low", "high", "very high"),
             _pitch,
             "the note sounds {label}",
