@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 import numpy as np
@@ -108,8 +109,6 @@ def test_vocabulary_covers_every_generated_text():
     vocab = set(synth.vocabulary())
     for rec, _ in synth.examples(100, SynthConfig(max_seconds=0.6)):
         for text in (rec["question"], *rec["choices"]):
-            import re
-
             assert set(re.findall(r"\w+|[^\w\s]", text)) <= vocab, text
 
 
