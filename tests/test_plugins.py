@@ -16,6 +16,7 @@ class TestThirdPartyPlugin:
     def test_discovered_through_entry_points(self, sample_plugin_site):
         info = plugins.describe()
         assert info["sample"] == {
+            "benchmarks": ["sample_birdsong"],
             "prompt_formats": ["sample-yes-no"],
             "scorers": ["sample-first-word"],
             "rewards": ["sample_brevity"],
@@ -36,6 +37,48 @@ class TestThirdPartyPlugin:
             check=True,
         ).stdout
         assert json.loads(out)["sample"]["scorers"] == ["sample-first-word"]
+
+    def test_benchmark_prepared_by_cli(self, sample_plugin_site, tmp_path):
+        import numpy as np
+
+        from audiomcq_plugins.audio import write_audio
+
+        src = tmp_path / "birds"
+        (src / "clips").mkdir(parents=True)
+        write_audio(src / "clips/b1.wav", np.zeros(1600, np.float32))
+        rec = {
+            "key": "b1",
+            "clip": "clips/b1.wav",
+            "q": "Which bird?",
+            "opts": ["owl", "wren"],
+            "gold": "wren",
+            "habitat": "forest",
+        }
+        (src / "birds.jsonl").write_text(json.dumps(rec) + "\n")
+        out = tmp_path / "out"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "audiomcq_plugins",
+                "prepare",
+                "sample_birdsong",
+                "--source",
+                str(src),
+                "--out",
+                str(out),
+                "--no-progress",
+                "--workers",
+                "1",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        (written,) = [
+            json.loads(line) for line in (out / "sample_birdsong.jsonl").read_text().splitlines()
+        ]
+        assert (written["id"], written["answer_index"], written["habitat"]) == ("b1", 1, "forest")
 
 
 class TestRegistry:

@@ -30,6 +30,44 @@ def brevity_reward(prompts, completions, completion_ids=None, **kwargs):
     return [1.0 / (1 + len(str(c))) for c in completions]
 
 
+def read_birdsong(spec, root, files, quirks, options):
+    """Reader for the plugin's own layout: ``birds.jsonl`` (clip, q, opts, gold)."""
+    from audiomcq_plugins.items import Item, read_jsonl
+
+    return [
+        Item(
+            id=str(rec["key"]),
+            benchmark=spec.name,
+            split=spec.split,
+            audio=rec["clip"],
+            question=rec["q"],
+            choices=rec["opts"],
+            answer=rec["gold"],
+            breakdown={"habitat": rec["habitat"]},
+            source=rec,
+        )
+        for rec in read_jsonl(files[0])
+    ]
+
+
+@hookimpl
+def register_benchmarks(register):
+    from audiomcq_plugins.benchmarks import BenchmarkSpec
+
+    register(
+        BenchmarkSpec(
+            name="sample_birdsong",
+            family="audiomcq",
+            split="test",
+            description="Which bird sings? (a third-party benchmark)",
+            reader=read_birdsong,
+            metadata=("birds.jsonl",),
+            layout="birds.jsonl + clips/",
+            breakdowns=("habitat",),
+        )
+    )
+
+
 @hookimpl
 def register_prompt_formats(register):
     register("sample-yes-no", yes_no_prompt)
