@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -224,3 +226,36 @@ def test_strict_maps_to_at_most_one_option(output, choices, data):
             assert strict(output, choices, other).choice == first.choice
     else:
         assert not first.correct and first.choice is None
+
+
+def literal_string_match(answer: str, prediction: str, choices: list[str]) -> bool:
+    """benchmarks.md's description of the official rule, transcribed step by step."""
+
+    def tokens(text: str) -> set[str]:
+        return set(re.findall(r"\b\w+\b", text.lower()))
+
+    prediction_tokens, answer_tokens = tokens(prediction), tokens(answer)
+    if not prediction_tokens:
+        return False
+    incorrect: set[str] = set()
+    for choice in choices:
+        if tokens(choice) != answer_tokens:
+            incorrect |= tokens(choice) - answer_tokens
+    return answer_tokens <= prediction_tokens and not prediction_tokens & incorrect
+
+
+WORDY = st.lists(st.sampled_from(["dog", "cat", "far", "near", "a", "B", "to", "x1"]), max_size=4)
+
+
+@given(WORDY, st.lists(WORDY, min_size=2, max_size=6), st.data())
+def test_string_match_equals_the_literal_rule(prediction_words, choice_words, data):
+    choices = [" ".join(w) for w in choice_words]
+    answer = data.draw(st.one_of(st.sampled_from(choices), WORDY.map(" ".join)))
+    prediction = " ".join(prediction_words)
+    expected = literal_string_match(answer, prediction, choices)
+    assert string_match(answer, prediction, choices) is expected
+    verdict = mmau_official(prediction, choices, answer)
+    assert verdict.correct is expected
+    # ``choice`` is the first option the literal rule accepts the output as.
+    accepted = [i for i, c in enumerate(choices) if literal_string_match(c, prediction, choices)]
+    assert verdict.choice == (accepted[0] if accepted else None)

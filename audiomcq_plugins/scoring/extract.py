@@ -98,19 +98,18 @@ def answer_tags(text: str) -> list[str]:
 
 # --- strict: normalisation -------------------------------------------------------------------
 
-_TOKEN_RE = re.compile(r"\w+|[^\w\s]")
-# Punctuation that never distinguishes options; symbols such as "#", "+", "%", "/" are kept
-# because they do ("C" vs "C#").
-_IGNORED = frozenset(".,;:!?\"'`()[]{}<>-_*~\u2013\u2014\u2018\u2019\u201c\u201d\u00ab\u00bb")
+# Every run of characters that is neither a word character, white space, nor one of a few symbols
+# that distinguish options ("C" vs "C#", "50" vs "50%") separates tokens.
+_SEPARATOR_RE = re.compile(r"[^\w\s#+%&$\u20ac\u00a3\u00a5\u00b0=@]+")
 _NEGATORS = frozenset(
     "not no never neither nor isn aren wasn weren doesn don didn cannot can couldn".split()
 )
 
 
 def key(text: str) -> str:
-    """Normalised form used to compare an output with an option: case-folded tokens, ignorable
-    punctuation dropped, joined by single spaces. Options with equal keys are one option."""
-    return " ".join(t for t in _TOKEN_RE.findall(text.casefold()) if t not in _IGNORED)
+    """Normalised form used to compare an output with an option: case-folded, punctuation
+    turned into spaces, single-spaced. Options with equal keys are one option."""
+    return " ".join(_SEPARATOR_RE.sub(" ", text.casefold()).split())
 
 
 @dataclass(frozen=True)
@@ -201,7 +200,12 @@ def _mentions(text: str, opts: Options) -> set[int] | None:
 def _resolve_span(text: str, opts: Options) -> int | None:
     """One answer span -> canonical option index, or None (unparsed)."""
     stripped = _LEAD_RE.sub("", text.strip(_WRAP), count=1).strip(_WRAP)
-    readings = {idx for idx in (_exact(text, opts), _exact(stripped, opts)) if idx is not None}
+    exact = _exact(stripped, opts)
+    readings = {exact} if exact is not None else set()
+    if stripped != text:
+        exact = _exact(text, opts)  # an option that starts like a lead-in: "Answer the phone"
+        if exact is not None:
+            readings.add(exact)
     letter_only = _LETTER_ONLY_RE.match(stripped)
     if letter_only:
         idx = opts.index_of_letter(letter_only.group(1))

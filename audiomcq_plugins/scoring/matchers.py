@@ -22,6 +22,7 @@ from audiomcq_plugins.scoring.extract import (
     MMSU_NONE,
     key,
     mmsu_letter,
+    options,
     r1aqa_answer,
     resolve,
     word_tokens,
@@ -52,63 +53,52 @@ DROPPED = Verdict(correct=False, parsed=False, counted=False)
 
 
 @lru_cache(maxsize=8192)
-def _mmau_tables(
-    answer: str, choices: tuple[str, ...]
-) -> tuple[frozenset[str], frozenset[str], tuple[tuple[int, frozenset[str], frozenset[str]], ...]]:
-    """Answer tokens, the official "incorrect tokens", and per distinct option token set
-    (lowest index, its tokens, its own incorrect tokens) to report which option matched."""
-    answer_tokens = word_tokens(answer)
-    choice_tokens = [word_tokens(c) for c in choices]
+def _choice_tables(choices: tuple[str, ...]) -> tuple[frozenset[str], dict[frozenset[str], int]]:
+    """The union of all choice tokens, and each distinct choice token set's lowest index."""
+    union: set[str] = set()
+    first: dict[frozenset[str], int] = {}
+    for i, choice in enumerate(choices):
+        tokens = word_tokens(choice)
+        union.update(tokens)
+        first.setdefault(tokens, i)
+    return frozenset(union), first
 
-    def incorrect(target: frozenset[str]) -> frozenset[str]:
-        # Every choice whose token set differs from the target contributes its tokens minus
-        # the target's: a choice equal as a *set* (a duplicate, or the same words re-ordered)
-        # contributes nothing, which is the official order blindness.
-        out: set[str] = set()
-        for tokens in choice_tokens:
-            if tokens != target:
-                out.update(tokens - target)
-        return frozenset(out)
 
-    per_option = []
-    seen: set[frozenset[str]] = set()
-    for i, tokens in enumerate(choice_tokens):
-        if tokens not in seen:
-            seen.add(tokens)
-            per_option.append((i, tokens, incorrect(tokens)))
-    return answer_tokens, incorrect(answer_tokens), tuple(per_option)
+# The official rule builds "incorrect tokens" as the union, over every choice whose token set
+# differs from the answer's, of that choice's tokens minus the answer's. Choices whose token set
+# equals the answer's would add nothing, so that union is simply (all choice tokens) - (answer
+# tokens): correct <=> answer ⊆ prediction and prediction ∩ (union - answer) = ∅. Taking a
+# choice as the answer, the same condition says its token set equals prediction ∩ union, which
+# is how the option an output reads as is found in one step. (Equivalence with the literal rule
+# is property-tested in tests/test_matchers.py.)
 
 
 def string_match(answer: str, prediction: str, choices: Sequence[str]) -> bool:
     """The MMAU/MMAR official rule: every answer token is in the prediction and no token that
     only a distractor has is; a prediction without word tokens is wrong."""
-    prediction_tokens = word_tokens(prediction)
-    if not prediction_tokens:
-        return False
-    answer_tokens, incorrect, _ = _mmau_tables(answer, tuple(choices))
-    return answer_tokens <= prediction_tokens and prediction_tokens.isdisjoint(incorrect)
+    return _match(word_tokens(answer), word_tokens(prediction), _choice_tables(tuple(choices))[0])
+
+
+def _match(answer: frozenset[str], prediction: frozenset[str], union: frozenset[str]) -> bool:
+    return bool(prediction) and answer <= prediction and prediction.isdisjoint(union - answer)
 
 
 def mmau_official(prediction: object, choices: Sequence[str], answer: str) -> Verdict:
     """MMAU / MMAR official scoring. A non-string prediction (the official script would crash)
-    is unparsed and wrong here; ``audiomcq score --mode official`` rejects such files instead."""
+    is unparsed and wrong here; ``audiomcq score --mode official`` rejects such files instead.
+    ``choice`` is the option the rule would accept the output as (the first, among options with
+    the same token set), if any."""
     if not isinstance(prediction, str):
         return UNPARSED
     prediction_tokens = word_tokens(prediction)
     if not prediction_tokens:
         return UNPARSED
-    answer_tokens, incorrect, per_option = _mmau_tables(answer, tuple(choices))
-    correct = answer_tokens <= prediction_tokens and prediction_tokens.isdisjoint(incorrect)
-    # At most one distinct token set can satisfy the rule as if it were the answer.
-    choice = next(
-        (
-            i
-            for i, toks, inc in per_option
-            if toks <= prediction_tokens and not inc & prediction_tokens
-        ),
-        None,
+    union, first = _choice_tables(tuple(choices))
+    return Verdict(
+        correct=_match(word_tokens(answer), prediction_tokens, union),
+        parsed=True,
+        choice=first.get(prediction_tokens & union),
     )
-    return Verdict(correct=correct, parsed=True, choice=choice)
 
 
 def r1aqa_official(prediction: object, choices: Sequence[str], answer: str) -> Verdict:
@@ -145,10 +135,12 @@ def mmsu_official(prediction: object, choices: Sequence[str | None], answer: str
 def strict(prediction: object, choices: Sequence[str], answer: str) -> Verdict:
     """Exactly one option or unparsed (counted wrong). Identical options (equal after
     normalisation) are one option: the answer is right if its text is that option's."""
-    choice = resolve(prediction, tuple(choices))
+    choices = tuple(choices)
+    choice = resolve(prediction, choices)
     if choice is None:
         return UNPARSED
-    return Verdict(correct=key(choices[choice]) == key(answer), parsed=True, choice=choice)
+    chosen = options(choices).keys[choice]
+    return Verdict(correct=chosen == key(answer), parsed=True, choice=choice)
 
 
 SCORERS = {

@@ -72,7 +72,21 @@ class Report:
     unparsed: int = 0
     dropped: int = 0
     breakdown: dict[str, dict[str, Group]] = field(default_factory=dict)
-    items: list[dict[str, Any]] = field(default_factory=list)
+    verdicts: list[tuple[str, Verdict]] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        """Per-item results: id, correct, parsed, counted, choice."""
+        return [
+            {
+                "id": item_id,
+                "correct": v.correct,
+                "parsed": v.parsed,
+                "counted": v.counted,
+                "choice": v.choice,
+            }
+            for item_id, v in self.verdicts
+        ]
 
     @property
     def accuracy(self) -> float:
@@ -109,24 +123,16 @@ def aggregate(
     report = Report(benchmark=benchmark, mode=mode, scorer=scorer)
     groups: dict[str, dict[str, Group]] = {field_name(f): {} for f in fields}
     for item_id, verdict, record in results:
-        report.items.append(
-            {
-                "id": item_id,
-                "correct": verdict.correct,
-                "parsed": verdict.parsed,
-                "counted": verdict.counted,
-                "choice": verdict.choice,
-            }
-        )
+        report.verdicts.append((item_id, verdict))
         if not verdict.counted:
             report.dropped += 1
             continue
         report.total += 1
         report.correct += verdict.correct
         report.unparsed += not verdict.parsed
-        for f in fields:
-            by_value = groups[field_name(f)]
-            for value in breakdown_values(record, f):
+        for f, by_value in zip(fields, groups.values(), strict=True):
+            raw = record.get(f) if isinstance(f, str) else None
+            for value in (raw,) if type(raw) is str and raw else breakdown_values(record, f):
                 g = by_value.get(value)
                 if g is None:
                     g = by_value[value] = Group()
