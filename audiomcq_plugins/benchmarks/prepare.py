@@ -16,12 +16,13 @@ failing items out (they are listed in the meta file).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from audiomcq_plugins.benchmarks.spec import BenchmarkSpec, LoadedBenchmark, get
 from audiomcq_plugins.items import Item, Problem, ValidationError, write_items
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus")
-BATCH_PER_WORKER = 32
+CHUNK = 16  # clips per task sent to a worker process
 
 
 class PrepareError(ValidationError):
@@ -120,16 +121,28 @@ def _read_progress(path: Path, header: dict[str, Any]) -> dict[str, dict[str, An
     return done
 
 
+def _check_many(jobs: list[tuple[str, Any, str, str | None, bool]]) -> list[dict[str, Any]]:
+    return [check_clip(job) for job in jobs]
+
+
 def _run(
     jobs: list[tuple[str, Any, str, str | None, bool]], workers: int
 ) -> Iterator[dict[str, Any]]:
+    """Results as they complete: in-process for one worker, else chunks on a process pool
+    with a bounded number in flight (embedded audio can be large)."""
     if workers <= 1:
         yield from map(check_clip, jobs)
         return
-    batch = BATCH_PER_WORKER * workers
+    chunks = iter([jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)])
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for start in range(0, len(jobs), batch):  # bounded: embedded audio can be large
-            yield from pool.map(check_clip, jobs[start : start + batch], chunksize=4)
+        pending = {pool.submit(_check_many, c) for c in itertools.islice(chunks, 2 * workers)}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield from future.result()
+                nxt = next(chunks, None)
+                if nxt is not None:
+                    pending.add(pool.submit(_check_many, nxt))
 
 
 def summarize(items: list[Item], spec: BenchmarkSpec) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from audiomcq_plugins.audio import SAMPLE_RATE, write_audio
+from audiomcq_plugins.audio import SAMPLE_RATE, to_target, write_audio
 
 SR = SAMPLE_RATE
 METADATA_FILE = "audiomcq_synth.json"
@@ -416,12 +416,14 @@ def generate(
     weak_fraction: float = 0.5,
     subtasks: Sequence[str] | None = None,
     split: str = "test",
+    sample_rate: int = SR,
     progress: bool = False,
 ) -> Path:
     """Write a suite in the AudioMCQ layout; returns the metadata file.
 
     ``out_dir/audiomcq_synth.json`` (a JSON list of records) and
-    ``out_dir/audio/synth/<id>.wav`` (16 kHz mono PCM-16). The metadata is written last, so a
+    ``out_dir/audio/synth/<id>.wav`` (mono PCM-16 at ``sample_rate``, 16 kHz by default; other
+    rates make loaders resample, as with real downloads). The metadata is written last, so a
     directory holding it is complete.
     """
     cfg = SynthConfig(
@@ -441,7 +443,9 @@ def generate(
 
         it = tqdm(it, total=n, desc="synth", unit="clip")
     for record, audio in it:
-        write_audio(out / AUDIO_DIR / record["audio_path"], audio, SR, subtype="PCM_16")
+        if sample_rate != SR:
+            audio = to_target(audio, SR, target_sr=sample_rate)
+        write_audio(out / AUDIO_DIR / record["audio_path"], audio, sample_rate, subtype="PCM_16")
         records.append(record)
     meta = out / METADATA_FILE
     tmp = meta.with_suffix(".json.tmp")
