@@ -287,6 +287,7 @@ class TestErrors:
              "mmsu", "strict", r"id 'z'.*choice_a"),
             (json.dumps([dict(MMAU_ITEMS[0], answer="")]), "mmau", "strict", r"withheld"),
             (json.dumps(MMAU_ITEMS), "mmxx", "strict", r"unknown benchmark 'mmxx'"),
+            (json.dumps([MMAU_ITEMS[3]]), "mmau", "official", r"model_output / model_prediction"),
         ],
     )  # fmt: skip
     def test_exit_2_naming_the_problem(self, tmp_path, capsys, content, benchmark, mode, pattern):

@@ -213,13 +213,20 @@ def score_records(
     scorer_name = scorer or (fmt.official_scorer if mode == "official" else "strict")
     fn = plugins.get("scorers", scorer_name)
     fields = fmt.breakdown if mode == "official" else fmt.breakdown + fmt.strict_extra
-    return aggregate(
+    report = aggregate(
         _scored(records, fmt, mode, fn),
         fields,
         benchmark=benchmark,
         mode=mode,
         scorer=scorer_name,
     )
+    if not report.total:
+        raise InputError(
+            f"none of the {len(records)} records counts under the official rules (no "
+            f"{' / '.join(fmt.prediction_keys)} key, or every response dropped); the official "
+            "script would divide by zero. Check the prediction key, or use --mode strict"
+        )
+    return report
 
 
 def score_file(
