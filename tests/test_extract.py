@@ -128,6 +128,7 @@ class TestResolveLetters:
             "Final answer - B",
             "The answer is B because it barks.",
             "I pick (b).",
+            "Final Answer: $\\boxed{B}$",
         ],
     )
     def test_letter_forms(self, output):

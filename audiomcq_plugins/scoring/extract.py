@@ -152,11 +152,12 @@ _LETTER_ONLY_RE = re.compile(r"^[(\[]?([A-Ha-h])[)\]]?[.:)]?$")
 # "(B) Dog", "B. Dog", "B) Dog", "b: dog" (a delimiter after the letter) or "B Dog" (upper case).
 _LETTER_TEXT_RE = re.compile(r"^(?:[(\[]([A-Ha-h])[)\]]|([A-Ha-h])[.):]|([A-H])\s)\s*(.+)$", re.S)
 # Letters named in running text: "(B)", "answer is B", "option: c." (a lower-case letter only
-# before punctuation or the end, so that "the answer is a dog" names no letter).
+# before punctuation or the end, so that "the answer is a dog" names no letter), "\boxed{B}".
 _LETTER_MENTION_RE = re.compile(
     r"\(([A-Ha-h])\)"
     r"|(?i:\b(?:answer|option|choice)\b)(?:\s+is)?\s*[:=]?\s*"
     r"(?:\(?([A-H])\)?(?![\w'])|([a-h])(?=\s*(?:$|[.,;:!?)])))"
+    r"|\\boxed\{\s*\(?([A-Ha-h])\)?\s*\}"
 )
 
 UNPARSED = None
@@ -172,7 +173,7 @@ def _mentions(text: str, opts: Options) -> set[int] | None:
     option mention follows a negation ("not a dog") — both make the output unreadable."""
     found: set[int] = set()
     for m in _LETTER_MENTION_RE.finditer(text):
-        idx = opts.index_of_letter(m.group(1) or m.group(2) or m.group(3))
+        idx = opts.index_of_letter(m.group(1) or m.group(2) or m.group(3) or m.group(4))
         if idx is None:
             return None
         found.add(idx)
