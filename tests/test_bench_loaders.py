@@ -176,3 +176,13 @@ def test_real_mmar_metadata_loads_in_full():
     assert len({it.field("modality") for it in loaded.items}) == 7
     assert all(it.answer in it.choices for it in loaded.items)
     assert all(it.audio.startswith("audio/") for it in loaded.items)
+
+
+def test_mmar_old_json_metadata_loads_like_the_jsonl(tmp_path):
+    root = write_fixture("mmar", tmp_path, n=3)
+    new = root / "MMAR-meta.jsonl"
+    records = [json.loads(x) for x in new.read_text().splitlines()]
+    (root / "MMAR-meta.json").write_text(json.dumps(records))
+    new.unlink()
+    loaded = load_benchmark("mmar", root)
+    assert [it.id for it in loaded.items] == [r["id"] for r in records]
