@@ -190,7 +190,11 @@ def prepare(
 
     if items_path.is_file() and meta_path.is_file():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("content_hash") == loaded.content_hash and (meta["audio_checked"] or not check):
+        if (
+            meta.get("content_hash") == loaded.content_hash
+            and (meta["audio_checked"] or not check)
+            and not meta["skipped"]["bad_audio"]  # clips may have been fixed since: re-check
+        ):
             return PrepareResult(
                 items_path, meta_path, meta["n_items"], meta["summary"], up_to_date=True
             )
