@@ -16,6 +16,8 @@ COMMANDS: tuple[str, ...] = (
     "prepare",
     "validate",
     "tiny_model",
+    "eval",
+    "task_dir",
 )
 
 

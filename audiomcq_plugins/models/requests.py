@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -75,14 +76,8 @@ class AudioRequest:
         h = hashlib.sha256()
         h.update(repr((self.text, self.system_prompt, self.messages, self.chat)).encode())
         for clip in self.audio:
-            h.update(audio_digest(clip).encode())
+            h.update(array_ref(clip)["sha256"].encode())
         return h.hexdigest()
-
-
-def audio_digest(array: np.ndarray) -> str:
-    """sha256 of a waveform's float32 bytes (short, stable reference for logs and caches)."""
-    data = np.ascontiguousarray(array, dtype=np.float32)
-    return hashlib.sha256(data.tobytes()).hexdigest()[:16] + f":{len(data)}"
 
 
 def length_order(requests: Sequence[AudioRequest]) -> list[int]:
@@ -103,3 +98,50 @@ def truncate_at_stops(text: str, stops: Sequence[str]) -> str:
             if pos != -1:
                 cut = min(cut, pos)
     return text[:cut]
+
+
+def resolve_audio(entry: Any) -> np.ndarray:
+    """One audio entry of a harness request -> float32 mono 16 kHz array.
+
+    Accepts a bare array (taken as 16 kHz), lm-eval's ``{"array", "sampling_rate"}`` (resampled
+    when needed) and the audio references our lm-eval tasks emit (see
+    :mod:`audiomcq_plugins.integrations.lm_eval.tasks`): ``{"path": ...}`` (decoded, down-mixed
+    and resampled), ``{"silence_seconds": s}`` and ``{"noise_seconds": s, "seed": k}``.
+    """
+    from audiomcq_plugins import audio
+
+    if isinstance(entry, np.ndarray):
+        return audio.to_target(entry, SAMPLE_RATE)
+    if not isinstance(entry, dict):
+        raise ValueError(f"unsupported audio entry of type {type(entry).__name__}")
+    if "array" in entry:
+        return audio.to_target(
+            np.asarray(entry["array"]), int(entry.get("sampling_rate") or SAMPLE_RATE)
+        )
+    if entry.get("path"):
+        # Task references hold absolute paths; the loader resolves paths under a data root.
+        path = Path(entry["path"])
+        return audio.load_audio(path.name, data_root=path.parent, item_id=entry.get("id")).array
+    if "silence_seconds" in entry:
+        return audio.silence(float(entry["silence_seconds"]))
+    if "noise_seconds" in entry:
+        return audio.white_noise(float(entry["noise_seconds"]), seed=int(entry.get("seed", 0)))
+    raise ValueError(
+        f"audio entry {sorted(entry)} has none of array / path / silence_seconds / noise_seconds"
+    )
+
+
+def audio_log_ref(entry: Any) -> Any:
+    """What logs and cache keys keep of an audio entry: references as they are, waveforms as
+    ``{"sha256", "n_samples"}`` (same JSON as lm-eval's cache key of the array, see
+    :mod:`audiomcq_plugins.integrations.lm_eval.safety`)."""
+    if isinstance(entry, np.ndarray):
+        return array_ref(entry)
+    if isinstance(entry, dict) and isinstance(entry.get("array"), np.ndarray):
+        return {**entry, "array": array_ref(entry["array"])}
+    return entry
+
+
+def array_ref(array: np.ndarray) -> dict[str, Any]:
+    data = np.ascontiguousarray(array)
+    return {"sha256": hashlib.sha256(data.tobytes()).hexdigest(), "n_samples": int(data.shape[0])}

@@ -1,1 +1,34 @@
-"""lm_eval package."""
+"""lm-evaluation-harness integration: audio tasks (``task_configs/``), the ``audiomcq-hf`` and
+``audiomcq-vllm`` model classes, and the ``audiomcq eval`` wrapper.
+
+Three ways in (lm-eval 0.4.13 reads no entry points):
+
+- ``audiomcq eval --model audiomcq-hf --model_args pretrained=DIR --tasks mmau_test_mini``;
+- ``lm_eval --include_path "$(audiomcq task-dir)"`` with our models registered by importing
+  :mod:`audiomcq_plugins.integrations.lm_eval.models` (see docs/lm_eval.md);
+- Python: ``register()`` then ``simple_evaluate(..., task_manager=task_manager())``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+TASK_DIR = Path(__file__).resolve().parents[2] / "task_configs"
+
+
+def task_dir() -> Path:
+    """The directory holding our task and group YAMLs (pass it as ``--include_path``)."""
+    return TASK_DIR
+
+
+def register() -> None:
+    """Register ``audiomcq-hf`` / ``audiomcq-vllm`` with lm-eval (idempotent)."""
+    from audiomcq_plugins.integrations.lm_eval import models  # noqa: F401
+
+
+def task_manager(include_path: list[str] | None = None, **kwargs: Any) -> Any:
+    """An lm-eval ``TaskManager`` that knows our tasks (and ``include_path`` extras)."""
+    from lm_eval.tasks import TaskManager
+
+    return TaskManager(include_path=[str(TASK_DIR), *(include_path or [])], **kwargs)

@@ -1,0 +1,29 @@
+"""``audiomcq eval ...``: lm-eval's command line with our audio tasks and models added."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="run lm-eval with the audio tasks and the audiomcq-hf/audiomcq-vllm models",
+        description="All arguments go to lm-eval unchanged (see `lm_eval --help`), e.g. "
+        "audiomcq eval --model audiomcq-hf --model_args pretrained=DIR "
+        "--tasks mmau_test_mini,arc_easy",
+        allow_abbrev=False,
+        add_help=False,
+    )
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        help="benchmark data root (sets AUDIOMCQ_DATA_DIR for this run)",
+    )
+    p.set_defaults(func=run, accepts_extra=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from audiomcq_plugins.integrations.lm_eval.cli import run_lm_eval
+
+    return run_lm_eval(args.extra, data_dir=args.data_dir)

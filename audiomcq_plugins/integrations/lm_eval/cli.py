@@ -1,0 +1,54 @@
+"""``audiomcq eval``: lm-eval's own command line with our tasks and models added.
+
+Every lm-eval argument passes through unchanged; our task directory is added to whatever
+``--include_path`` the user gives (lm-eval takes only one), our model classes are registered,
+and the audio-safe cache key is installed. ``--data-dir DIR`` sets ``$AUDIOMCQ_DATA_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from audiomcq_plugins.integrations.lm_eval import TASK_DIR, register
+
+
+def _add_task_dir() -> None:
+    """Make every lm-eval ``TaskManager`` in this process index our task directory too."""
+    from lm_eval.tasks import TaskManager
+
+    init = TaskManager.__init__
+    if getattr(init, "_audiomcq", False):
+        return
+
+    def patched(self: Any, verbosity: Any = None, include_path: Any = None, *a: Any, **k: Any):
+        paths = include_path if isinstance(include_path, list) else [include_path]
+        paths = [p for p in paths if p]
+        if not any(Path(p).resolve() == TASK_DIR for p in paths):
+            paths.insert(0, str(TASK_DIR))
+        return init(self, verbosity, paths, *a, **k)
+
+    patched._audiomcq = True  # type: ignore[attr-defined]
+    TaskManager.__init__ = patched
+
+
+def run_lm_eval(argv: Sequence[str], *, data_dir: str | None = None) -> int:
+    """Run lm-eval's CLI (``lm_eval ARGV``) with our tasks and models available."""
+    if data_dir:
+        os.environ["AUDIOMCQ_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
+    register()
+    _add_task_dir()
+    from lm_eval.__main__ import cli_evaluate
+
+    saved = sys.argv
+    sys.argv = ["lm_eval", *argv]
+    try:
+        cli_evaluate()
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    finally:
+        sys.argv = saved
+    return 0

@@ -1,0 +1,238 @@
+"""lm-eval model classes ``audiomcq-hf`` and ``audiomcq-vllm``.
+
+Importing this module registers both names in lm-eval's model registry (after importing
+``lm_eval.models``: registering first would leave the registry non-empty, so lm-eval would
+never load its built-in models) and installs the audio-safe cache key (:mod:`.safety`).
+
+Requests: ``generate_until`` ``(context, gen_kwargs[, {"audio": [...]}])`` and
+``loglikelihood`` ``(context, continuation[, {"audio": [...]}])``; audio entries are waveforms
+(``{"array", "sampling_rate"}``) or our tasks' references (see :mod:`.tasks`). The context is
+the user turn: it goes through the model's chat template with the audio first, after the
+``system_prompt``. Text-only likelihood requests are scored on the raw text (as lm-eval's
+``hf`` model does), so text suites give their usual numbers. With ``--apply_chat_template``
+the conversation lm-eval builds (few-shot turns, ``--system_instruction``) is used as is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import lm_eval.models  # noqa: F401  (must run before register_model; see module docstring)
+from lm_eval.api.model import LM
+from lm_eval.api.registry import register_model
+from tqdm.auto import tqdm
+
+from audiomcq_plugins.integrations.lm_eval import safety
+from audiomcq_plugins.models.requests import AudioRequest, resolve_audio
+
+safety.install()
+
+#: Marks a context produced by our ``apply_chat_template`` (a JSON conversation follows).
+CHAT_PREFIX = "\x00audiomcq-chat\x00"
+#: Requests resolved (audio decoded) at a time: memory stays flat on long benchmarks.
+CHUNK = 256
+DEFAULT_MAX_NEW_TOKENS = 256
+
+
+def to_request(
+    context: str, extra: dict[str, Any] | None, *, system_prompt: str | None, chat: bool
+) -> AudioRequest:
+    """An lm-eval request's context and multimodal argument -> :class:`AudioRequest`."""
+    audio = tuple(resolve_audio(entry) for entry in (extra or {}).get("audio", []) or [])
+    if context.startswith(CHAT_PREFIX):
+        turns = tuple(json.loads(context[len(CHAT_PREFIX) :]))
+        return AudioRequest("", audio, system_prompt=system_prompt, messages=turns)
+    return AudioRequest(context, audio, system_prompt=system_prompt, chat=chat or bool(audio))
+
+
+def _gen_settings(
+    gen_kwargs: dict[str, Any], override_max: int | None
+) -> tuple[dict[str, Any], list]:
+    """lm-eval generation kwargs -> backend settings; a model-level ``max_new_tokens`` wins
+    over the task's ``max_gen_toks``."""
+    kwargs = dict(gen_kwargs)
+    until = kwargs.pop("until", None) or []
+    until = [until] if isinstance(until, str) else list(until)
+    task_max = kwargs.pop("max_gen_toks", DEFAULT_MAX_NEW_TOKENS)
+    settings: dict[str, Any] = {
+        "max_new_tokens": int(override_max or task_max),
+        "do_sample": bool(kwargs.pop("do_sample", False)),
+    }
+    for key in ("temperature", "top_p", "top_k"):
+        if key in kwargs:
+            settings[key] = kwargs.pop(key)
+    if settings.get("temperature") == 0:
+        settings["do_sample"] = False
+    return settings, until
+
+
+class AudioLMAdapter(LM):
+    """Shared lm-eval plumbing: grouping by generation settings, chunked audio decoding,
+    scrubbing waveforms from the logged requests. Subclasses set ``self.backend``."""
+
+    MULTIMODAL = True
+    backend: Any
+    system_prompt: str | None
+    max_new_tokens: int | None
+    model_id: str
+
+    def _run_chunks(
+        self,
+        instances: Sequence[Any],
+        build: Callable[[Any], AudioRequest],
+        call: Callable[[list[AudioRequest], list[Any]], list[Any]],
+        desc: str,
+    ) -> list[Any]:
+        results: list[Any] = []
+        bar = tqdm(total=len(instances), desc=desc, disable=self.rank != 0)
+        for start in range(0, len(instances), CHUNK):
+            chunk = instances[start : start + CHUNK]
+            reqs = [build(inst) for inst in chunk]
+            results.extend(call(reqs, list(chunk)))
+            for inst in chunk:
+                safety.scrub(inst)
+            bar.update(len(chunk))
+        bar.close()
+        return results
+
+    def generate_until(self, requests: list[Any], disable_tqdm: bool = False) -> list[str]:
+        groups: dict[str, list[int]] = {}
+        for i, inst in enumerate(requests):
+            key = json.dumps(inst.args[1], sort_keys=True, default=str)
+            groups.setdefault(key, []).append(i)
+        out: list[str] = [""] * len(requests)
+        for indices in groups.values():
+            settings, until = _gen_settings(requests[indices[0]].args[1], self.max_new_tokens)
+
+            def build(inst: Any) -> AudioRequest:
+                extra = inst.args[2] if len(inst.args) > 2 else None
+                return to_request(inst.args[0], extra, system_prompt=self.system_prompt, chat=True)
+
+            def call(
+                reqs: list[AudioRequest], chunk: list[Any], until=until, settings=settings
+            ) -> list[str]:
+                texts = self.backend.generate(reqs, until=until, **settings)
+                for inst, text in zip(chunk, texts, strict=True):
+                    self.cache_hook.add_partial("generate_until", inst.args, text)
+                return texts
+
+            texts = self._run_chunks([requests[i] for i in indices], build, call, "generate")
+            for i, text in zip(indices, texts, strict=True):
+                out[i] = text
+        return out
+
+    def loglikelihood(
+        self, requests: list[Any], disable_tqdm: bool = False
+    ) -> list[tuple[float, bool]]:
+        def build(inst: Any) -> AudioRequest:
+            extra = inst.args[2] if len(inst.args) > 2 else None
+            return to_request(inst.args[0], extra, system_prompt=self.system_prompt, chat=False)
+
+        def call(reqs: list[AudioRequest], chunk: list[Any]) -> list[tuple[float, bool]]:
+            scores = self.backend.loglikelihood(reqs, [inst.args[1] for inst in chunk])
+            for inst, score in zip(chunk, scores, strict=True):
+                self.cache_hook.add_partial("loglikelihood", inst.args, score)
+            return scores
+
+        return self._run_chunks(requests, build, call, "loglikelihood")
+
+    def loglikelihood_rolling(self, requests: list[Any], disable_tqdm: bool = False) -> list:
+        raise NotImplementedError(
+            f"{type(self).__name__} does not compute rolling (perplexity) likelihoods; run "
+            "perplexity tasks with lm-eval's `hf` model"
+        )
+
+    # -- chat templating (--apply_chat_template) -------------------------------------------
+
+    def apply_chat_template(
+        self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True
+    ) -> str:
+        return CHAT_PREFIX + json.dumps(chat_history, ensure_ascii=False)
+
+    def chat_template(self, chat_template: bool | str = False) -> str | None:
+        return getattr(getattr(self.backend, "processor", None), "chat_template", None)
+
+    @property
+    def tokenizer_name(self) -> str:
+        return self.model_id.replace("/", "__")
+
+
+@register_model("audiomcq-hf")
+class AudioMCQHF(AudioLMAdapter):
+    """transformers audio LMs (Qwen2-Audio, Qwen2.5-Omni/Qwen3-Omni thinkers, any model whose
+    processor takes ``audio=`` and whose chat template takes audio blocks)."""
+
+    def __init__(
+        self,
+        pretrained: str,
+        dtype: str = "auto",
+        device: str = "auto",
+        attn_implementation: str | None = None,
+        batch_size: int | str = 8,
+        max_new_tokens: int | None = None,
+        system_prompt: str | None = None,
+        trust_remote_code: bool = False,
+        revision: str | None = None,
+        max_batch_size: int | None = None,  # lm-eval passes it; batch_size rules here
+        **unused: Any,
+    ) -> None:
+        super().__init__()
+        from audiomcq_plugins.models.hf import HFAudioLM
+
+        if str(batch_size).startswith("auto"):
+            batch_size = 8
+        self.model_id = str(pretrained)
+        self.system_prompt = system_prompt
+        self.max_new_tokens = int(max_new_tokens) if max_new_tokens else None
+        self.backend = HFAudioLM(
+            pretrained,
+            dtype=dtype,
+            device=device,
+            attn_implementation=attn_implementation,
+            batch_size=int(batch_size),
+            max_new_tokens=self.max_new_tokens or DEFAULT_MAX_NEW_TOKENS,
+            system_prompt=system_prompt,
+            trust_remote_code=bool(trust_remote_code),
+            revision=revision,
+        )
+
+    @property
+    def device(self) -> str:
+        return self.backend.device
+
+
+@register_model("audiomcq-vllm")
+class AudioMCQVLLM(AudioLMAdapter):
+    """vLLM with audio inputs (``tensor_parallel_size``, ``data_parallel_size`` and other
+    engine arguments pass through). Needs ``pip install vllm``; vLLM is imported here only."""
+
+    def __init__(
+        self,
+        pretrained: str,
+        dtype: str = "auto",
+        batch_size: int | str = 8,
+        max_new_tokens: int | None = None,
+        system_prompt: str | None = None,
+        tensor_parallel_size: int = 1,
+        data_parallel_size: int = 1,
+        max_batch_size: int | None = None,
+        device: str | None = None,
+        **engine_args: Any,
+    ) -> None:
+        super().__init__()
+        from audiomcq_plugins.models.vllm import VLLMAudioLM
+
+        self.model_id = str(pretrained)
+        self.system_prompt = system_prompt
+        self.max_new_tokens = int(max_new_tokens) if max_new_tokens else None
+        self.backend = VLLMAudioLM(
+            pretrained,
+            dtype=dtype,
+            max_new_tokens=self.max_new_tokens or DEFAULT_MAX_NEW_TOKENS,
+            system_prompt=system_prompt,
+            tensor_parallel_size=int(tensor_parallel_size),
+            data_parallel_size=int(data_parallel_size),
+            **engine_args,
+        )

@@ -1,0 +1,236 @@
+"""What the task YAMLs in ``task_configs/`` call: the dataset loader, the audio of a document,
+per-document scoring and the NaN-skipping aggregation.
+
+Every task loads through the benchmark registry (``plugins.get("benchmarks", name).load``), so
+a benchmark registered by a plugin works here unchanged. Options come from the task's
+``metadata`` (overridable with lm-eval's ``--metadata '{...}'`` or ``TaskManager(metadata=)``):
+
+- ``benchmark``: the registered benchmark name;
+- ``data_dir``: the data location (else ``$AUDIOMCQ_DATA_DIR``; see the benchmark spec);
+  ``sources``: ``{benchmark: path}`` for benchmarks stored elsewhere; ``load_options``: extra
+  loader options (e.g. ``{"n": 50}`` for the synthetic suite, ``{"skip_invalid": true}``);
+- ``prompt_format``: a registered prompt format (default: the benchmark's own convention);
+- ``official_scorer``: the scorer behind ``acc_official`` (default: the benchmark's own);
+- ``audio``: ``clip`` (default), ``silence`` or ``noise``; ``ablation_seconds``: a number
+  (default 30, as in audio-contribution filtering) or ``"clip"`` (the clip's own length);
+- ``audio_inline``: give lm-eval models waveforms (``{"array", "sampling_rate"}``) instead of
+  references; our models take both; references keep memory flat and logs free of waveforms;
+- ``breakdowns``: ``{field: [values]}``, one ``acc_<field>_<value>`` metric each.
+
+``metadata.provenance`` (an empty mapping in every shipped YAML) is filled in while the data
+loads with the benchmark revision and content hash, prompt format, scorer modes, audio mode and
+package versions, so it appears in the results JSON under ``configs.<task>.metadata``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from audiomcq_plugins import audio as audio_mod
+from audiomcq_plugins import plugins
+
+AUDIO_MODES = ("clip", "silence", "noise")
+#: Official scorers a benchmark spec may name under its own name: MMAR's official script uses
+#: MMAU's ``string_match`` unchanged (see the benchmark reference).
+SCORER_ALIASES = {"mmar-official": "mmau-official"}
+SPLIT = "test"
+
+
+def slug(text: str) -> str:
+    """Metric-name form of a breakdown field or value: lower case, ``_`` for anything else."""
+    return re.sub(r"[^0-9a-z]+", "_", str(text).lower()).strip("_")
+
+
+def breakdown_metric(field: str, value: str) -> str:
+    return f"acc_{slug(field)}_{slug(value)}"
+
+
+def package_versions() -> dict[str, str | None]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {}
+    for name in ("audiomcq-plugins", "lm-eval", "transformers", "torch", "datasets", "vllm"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _embedded_path(ref: dict[str, Any]) -> str:
+    """Audio embedded in the metadata (MMSU's parquet) -> a cached file, so documents and
+    requests carry a path and a hash, never the bytes."""
+    data = ref["bytes"]
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = Path(str(ref.get("path") or "x.wav")).suffix or ".wav"
+    base = os.environ.get("AUDIOMCQ_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "audiomcq"
+    )
+    target = Path(base) / "embedded" / f"{digest}{suffix}"
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f"{suffix}.tmp{os.getpid()}")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    return str(target)
+
+
+def _audio_path(item: Any, data_root: Path) -> str:
+    ref = item.audio
+    if isinstance(ref, dict) and ref.get("bytes"):
+        return _embedded_path(ref)
+    if isinstance(ref, dict):
+        ref = ref.get("path")
+    return str(audio_mod.resolve_path(ref, data_root, item_id=item.id))
+
+
+def load_dataset(**kwargs: Any) -> dict[str, Any]:
+    """``custom_dataset`` of every task: the benchmark's items as a one-split Dataset.
+
+    lm-eval passes the task metadata, the dataset kwargs and all ``--model_args`` here, so
+    unknown keyword arguments are ignored.
+    """
+    import datasets
+
+    name = kwargs.get("benchmark")
+    if not name:
+        raise ValueError("task metadata must name the benchmark (metadata.benchmark)")
+    spec = plugins.get("benchmarks", name)
+    mode = kwargs.get("audio", "clip")
+    if mode not in AUDIO_MODES:
+        raise ValueError(f"metadata.audio must be one of {AUDIO_MODES}, not {mode!r}")
+    prompt_format = kwargs.get("prompt_format") or spec.default_prompt
+    official = kwargs.get("official_scorer") or spec.official_scorer
+    if official not in plugins.registry("scorers").names():
+        official = SCORER_ALIASES.get(official, official)
+    plugins.get("prompt_formats", prompt_format)  # fail early on unknown names
+    plugins.get("scorers", official)
+    source = (kwargs.get("sources") or {}).get(name)
+    options = dict(kwargs.get("load_options") or {})
+    if kwargs.get("data_dir"):
+        options["data_dir"] = kwargs["data_dir"]
+    loaded = spec.load(source, **options)
+
+    settings = {
+        "benchmark": name,
+        "prompt_format": prompt_format,
+        "official_scorer": official,
+        "audio": mode,
+        "ablation_seconds": kwargs.get("ablation_seconds", audio_mod.ABLATION_SECONDS),
+        "audio_inline": bool(kwargs.get("audio_inline", False)),
+        "breakdowns": kwargs.get("breakdowns") or {},
+    }
+    settings_json = json.dumps(settings, sort_keys=True)
+    from audiomcq_plugins.prompts import render
+
+    rows = []
+    for item in loaded.items:
+        record = item.to_dict()
+        record.pop("audio", None)
+        record.pop("source", None)
+        rows.append(
+            {
+                "id": item.id,
+                "prompt": render(prompt_format, item.question, item.choices),
+                "choices": list(item.choices),
+                "answer": item.answer or "",
+                "answer_index": -1 if item.answer_index is None else int(item.answer_index),
+                "audio_path": _audio_path(item, loaded.data_root),
+                "record": json.dumps(record, default=str, ensure_ascii=False),
+                "settings": settings_json,
+            }
+        )
+    provenance = kwargs.get("provenance")
+    if isinstance(provenance, dict):
+        provenance.update(
+            {
+                **loaded.provenance(),
+                "prompt_format": prompt_format,
+                "scorer_modes": {"acc": "strict", "acc_official": official},
+                "audio": mode,
+                "data_root": str(loaded.data_root),
+                "versions": package_versions(),
+            }
+        )
+    return {SPLIT: datasets.Dataset.from_list(rows)}
+
+
+@lru_cache(maxsize=65536)
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _seconds(setting: Any, path: str) -> float:
+    if setting == "clip":
+        import soundfile
+
+        return float(soundfile.info(path).duration)
+    return float(setting)
+
+
+def doc_to_audio(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The audio of one document: a reference (path + content hash, or an ablation), or with
+    ``audio_inline`` the decoded 16 kHz waveform."""
+    settings = json.loads(doc["settings"])
+    path = doc["audio_path"]
+    mode = settings["audio"]
+    if mode == "clip":
+        ref: dict[str, Any] = {"id": doc["id"], "path": path, "sha256": file_sha256(path)}
+    else:
+        seconds = _seconds(settings["ablation_seconds"], path)
+        ref = {"id": doc["id"], f"{mode}_seconds": seconds}
+        if mode == "noise":
+            ref["seed"] = int(hashlib.sha256(doc["id"].encode()).hexdigest()[:8], 16)
+    if settings["audio_inline"]:
+        from audiomcq_plugins.models.requests import resolve_audio
+
+        return [{"array": resolve_audio(ref), "sampling_rate": audio_mod.SAMPLE_RATE}]
+    return [ref]
+
+
+def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]:
+    """Strict and official verdicts, the unparsed flag and the per-breakdown accuracies of one
+    generated answer. Items without an answer (withheld test sets) give NaN everywhere."""
+    from audiomcq_plugins.scoring.report import breakdown_values
+
+    settings = json.loads(doc["settings"])
+    breakdowns: dict[str, list[str]] = settings["breakdowns"]
+    names = ["acc", "acc_official", "unparsed"] + [
+        breakdown_metric(f, v) for f, values in breakdowns.items() for v in values
+    ]
+    answer = doc["answer"]
+    if not answer:
+        return dict.fromkeys(names, math.nan)
+    prediction = results[0]
+    choices = list(doc["choices"])
+    strict = plugins.get("scorers", "strict")(prediction, choices, answer)
+    official = plugins.get("scorers", settings["official_scorer"])(prediction, choices, answer)
+    correct = float(strict.correct)
+    out = {
+        "acc": correct,
+        "acc_official": float(official.correct) if official.counted else math.nan,
+        "unparsed": float(not strict.parsed),
+    }
+    record = json.loads(doc["record"])
+    for field, values in breakdowns.items():
+        mine = {slug(v) for v in breakdown_values(record, field)}
+        for value in values:
+            out[breakdown_metric(field, value)] = correct if slug(value) in mine else math.nan
+    return out
+
+
+def nanmean(values: list[float]) -> float:
+    """Mean over the documents a metric applies to (NaN marks the others)."""
+    kept = [v for v in values if not (isinstance(v, float) and math.isnan(v))]
+    return sum(kept) / len(kept) if kept else math.nan

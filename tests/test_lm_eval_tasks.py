@@ -1,0 +1,165 @@
+"""lm-eval tasks: every shipped YAML loads, metrics and audio references are right, the
+cache key and logged samples never carry waveforms. No model runs here."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+pytest.importorskip("lm_eval")
+pytest.importorskip("datasets")
+
+from audiomcq_plugins.benchmarks.fixtures import write_fixture  # noqa: E402
+from audiomcq_plugins.integrations.lm_eval import (  # noqa: E402
+    TASK_DIR,
+    task_manager,
+    task_yaml,  # noqa: E402
+    tasks,
+)
+
+CONTRACT = [
+    "mmau_test_mini",
+    "mmau_test",
+    "mmar",
+    "mmsu",
+    "dcase2026_task5_dev",
+    "audiomcq",
+    "audiomcq_synth",
+]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    for name in CONTRACT:
+        write_fixture(name, root / name, n=4, max_seconds=0.5)
+    return root
+
+
+def test_shipped_yamls_are_the_generated_ones():
+    shipped = {p.name: p.read_text() for p in TASK_DIR.glob("*.yaml")}
+    assert shipped == task_yaml.files(), (
+        "run python -m audiomcq_plugins.integrations.lm_eval.task_yaml"
+    )
+
+
+def test_every_shipped_yaml_is_indexed():
+    manager = task_manager(include_defaults=False)
+    names = set(manager.all_tasks)
+    for path in TASK_DIR.glob("*.yaml"):
+        text = path.read_text()
+        key = "group" if text.count("\ngroup: ") else "task"
+        name = next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith(key))
+        assert name in names, f"{path.name} was not indexed (lm-eval skips broken YAML silently)"
+    for name in CONTRACT:
+        assert {name, f"{name}_silent"} <= names
+    assert {"audio_mcq", "audio_mcq_silent", "mmau_test_mini_loglik"} <= names
+
+
+def test_every_task_builds_on_its_fixture(data_dir):
+    from lm_eval.tasks import get_task_dict
+
+    manager = task_manager(include_defaults=False, metadata={"data_dir": str(data_dir)})
+    names = [n for n in task_yaml.files() if not n.startswith(task_yaml.GROUP)]
+    built = get_task_dict([n.removesuffix(".yaml") for n in names], manager)
+    assert len(built) == len(names)
+    for name, task in built.items():
+        docs = list(task.test_docs())
+        assert len(docs) == 4, name
+        assert task.doc_to_text(docs[0]) == docs[0]["prompt"]
+        assert task.config.metadata["provenance"]["content_hash"], name
+        assert task.config.metadata["provenance"]["versions"]["lm-eval"], name
+
+
+def test_group_builds(data_dir):
+    from lm_eval.tasks import get_task_dict
+
+    built = get_task_dict(
+        ["audio_mcq"], task_manager(include_defaults=False, metadata={"data_dir": str(data_dir)})
+    )
+    ((group, members),) = built.items()
+    assert sorted(members) == ["mmar", "mmau_test_mini", "mmsu"]
+
+
+def _doc(data_dir, name="mmau_test_mini", **meta):
+    ds = tasks.load_dataset(
+        benchmark=name, data_dir=str(data_dir), pretrained="ignored-model-arg", **meta
+    )["test"]
+    return ds[0]
+
+
+def test_doc_to_audio_references_and_ablations(data_dir):
+    doc = _doc(data_dir)
+    (ref,) = tasks.doc_to_audio(doc)
+    assert ref["path"].endswith(".wav") and len(ref["sha256"]) == 64
+    (silent,) = tasks.doc_to_audio(_doc(data_dir, audio="silence"))
+    assert silent == {"id": doc["id"], "silence_seconds": 30.0}
+    (clip_len,) = tasks.doc_to_audio(_doc(data_dir, audio="silence", ablation_seconds="clip"))
+    assert 0 < clip_len["silence_seconds"] <= 0.5 + 1e-6
+    (inline,) = tasks.doc_to_audio(_doc(data_dir, audio_inline=True))
+    assert inline["sampling_rate"] == 16000 and inline["array"].dtype == np.float32
+    with pytest.raises(ValueError, match="clip"):
+        _doc(data_dir, audio="reversed")
+
+
+def test_mmsu_embedded_audio_becomes_a_cached_file(data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDIOMCQ_CACHE", str(tmp_path))
+    (ref,) = tasks.doc_to_audio(_doc(data_dir, "mmsu"))
+    assert ref["path"].startswith(str(tmp_path)) and "bytes" not in json.dumps(ref)
+
+
+def test_process_results_metrics(data_dir):
+    doc = _doc(data_dir, breakdowns={"task": ["sound", "music", "speech"]})
+    record = json.loads(doc["record"])
+    right = tasks.process_results(doc, [f"<answer>{doc['answer']}</answer>"])
+    assert right["acc"] == 1.0 and right["unparsed"] == 0.0
+    assert right[tasks.breakdown_metric("task", record["task"])] == 1.0
+    others = [v for v in ("sound", "music", "speech") if v != record["task"]]
+    assert all(math.isnan(right[tasks.breakdown_metric("task", v)]) for v in others)
+    garbage = tasks.process_results(doc, ["I cannot tell."])
+    assert garbage["acc"] == 0.0 and garbage["unparsed"] == 1.0
+    withheld = tasks.process_results({**doc, "answer": ""}, ["A"])
+    assert all(math.isnan(v) for v in withheld.values())
+    assert tasks.nanmean([1.0, math.nan, 0.0]) == 0.5 and math.isnan(tasks.nanmean([math.nan]))
+
+
+def test_cache_key_hashes_audio_by_content_and_scrub_keeps_it():
+    from lm_eval.api.instance import Instance
+    from lm_eval.api.model import hash_args
+
+    from audiomcq_plugins.integrations.lm_eval import safety
+
+    safety.install()
+    wave = np.linspace(-1, 1, 16000, dtype=np.float32)
+    args = ("ctx", {"until": []}, {"audio": [{"array": wave, "sampling_rate": 16000}]})
+    same = ("ctx", {"until": []}, {"audio": [{"array": wave.copy(), "sampling_rate": 16000}]})
+    other = ("ctx", {"until": []}, {"audio": [{"array": wave * 0, "sampling_rate": 16000}]})
+    assert hash_args("generate_until", args) == hash_args("generate_until", same)
+    assert hash_args("generate_until", args) != hash_args("generate_until", other)
+    inst = Instance("generate_until", {}, args, 0)
+    safety.scrub(inst)
+    logged = json.dumps(inst.args)
+    assert "sha256" in logged and len(logged) < 500
+    assert hash_args("generate_until", inst.args) == hash_args("generate_until", same)
+
+
+def test_vllm_inputs_are_built_without_vllm(tmp_path):
+    pytest.importorskip("transformers")
+    from audiomcq_plugins.models.processors import load_processor
+    from audiomcq_plugins.models.requests import AudioRequest
+    from audiomcq_plugins.models.tiny import build_tiny_model
+    from audiomcq_plugins.models.vllm import build_inputs, sampling_kwargs
+
+    processor = load_processor(build_tiny_model("qwen2.5-omni", tmp_path / "m"))
+    clip = np.zeros(1600, np.float32)
+    inputs = build_inputs(
+        processor, [AudioRequest("Q?", (clip,)), AudioRequest("Text only.")], "sys"
+    )
+    assert inputs[0]["prompt"].count("<|AUDIO|>") == 1 and "sys" in inputs[0]["prompt"]
+    assert inputs[0]["multi_modal_data"]["audio"][0][1] == 16000
+    assert "multi_modal_data" not in inputs[1] and "<|AUDIO|>" not in inputs[1]["prompt"]
+    assert sampling_kwargs(5) == {"max_tokens": 5, "temperature": 0.0}
+    assert sampling_kwargs(5, True, temperature=1.5, top_k=4)["top_k"] == 4
