@@ -1,0 +1,265 @@
+"""Audio GRPO (in process, tiny models): the audio reaches every forward and the gradient."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("trl")
+
+from tests.trl_fixtures import tiny_checkpoint, tone, trl_data, varied_reward  # noqa: E402
+
+
+def make_trainer(arch, data_dir, tmp_path, **overrides):
+    from audiomcq_plugins.integrations.trl.data import load_jsonl_dataset
+    from audiomcq_plugins.integrations.trl.grpo import AudioGRPOConfig, AudioGRPOTrainer
+
+    settings = dict(
+        output_dir=str(tmp_path / "out"),
+        per_device_train_batch_size=4,
+        gradient_accumulation_steps=2,
+        num_generations=2,
+        num_iterations=2,  # old log-probs are computed
+        beta=0.01,  # the reference model is used
+        max_completion_length=6,
+        max_steps=1,
+        learning_rate=1e-3,
+        report_to=[],
+        save_strategy="no",
+        use_cpu=True,
+        gradient_checkpointing=False,
+        seed=0,
+    )
+    settings.update(overrides)
+    dataset = load_jsonl_dataset(data_dir / "grpo" / "mixed")
+    return AudioGRPOTrainer(
+        model=str(tiny_checkpoint(arch)),
+        reward_funcs=varied_reward,
+        args=AudioGRPOConfig(**settings),
+        train_dataset=dataset,
+    )
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    return trl_data(tmp_path_factory.mktemp("grpo-data"))
+
+
+def audio_grad_norms(trainer):
+    """Record the gradient norm reaching each audio-tower parameter."""
+    from audiomcq_plugins.integrations.trl.loading import audio_towers
+
+    norms = []
+    for tower in audio_towers(trainer.model):
+        for p in tower.parameters():
+            p.register_hook(lambda g: norms.append(float(g.norm())))
+    return norms
+
+
+@pytest.mark.parametrize("arch", ["qwen2.5-omni", "qwen2-audio", "qwen3-omni"])
+def test_audio_tower_gets_gradients(arch, data_dir, tmp_path):
+    """Clips of different lengths, gradient accumulation 2: the tower gets a gradient."""
+    trainer = make_trainer(arch, data_dir, tmp_path)
+    norms = audio_grad_norms(trainer)
+    trainer.train()
+    assert norms and max(norms) > 0
+    logged = {k for entry in trainer.state.log_history for k in entry}
+    if arch == "qwen3-omni":  # MoE: the router load-balancing loss is part of the loss
+        assert trainer.aux_loss_enabled
+        aux = [e["aux_loss"] for e in trainer.state.log_history if "aux_loss" in e]
+        assert aux and all(math.isfinite(a) and a > 0 for a in aux)
+    assert "reward" in logged
+
+
+def test_every_forward_depends_on_the_audio(tmp_path):
+    """Policy, reference and old-policy forwards: identical token ids with different clips
+    give different log-probs; with the same clip, identical log-probs."""
+    from audiomcq_plugins.integrations.trl.data import prepare
+    from tests.trl_fixtures import write_items
+
+    # Equal-length clips so that every prompt has the same token ids.
+    items = write_items(tmp_path / "clips", 8)
+    from audiomcq_plugins.audio import write_audio
+
+    for i in range(8):
+        write_audio(tmp_path / "clips" / f"clip{i}.wav", tone(300 + 150 * i, 0.5), 16000)
+    prepare(items, tmp_path / "clips", tmp_path / "trl")
+    trainer = make_trainer("qwen2.5-omni", tmp_path / "trl", tmp_path)
+    original = trainer._get_per_token_logps_and_entropies
+    checked: dict[str, int] = {}
+
+    def spy(model, input_ids, attention_mask, logits_to_keep, batch_size=None, *a, **kw):
+        result = original(model, input_ids, attention_mask, logits_to_keep, batch_size, *a, **kw)
+        role = (
+            "ref"
+            if model is trainer.ref_model
+            else "policy"
+            if kw.get("compute_entropy") or (a and a[0])
+            else "old"
+        )
+        clips = trainer._active_audio.clip_ids.tolist()
+        n = input_ids.size(0)
+        with torch.no_grad():
+            same_ids = input_ids[:1].expand(n, -1).contiguous()
+            same_mask = attention_mask[:1].expand(n, -1).contiguous()
+            logps = original(model, same_ids, same_mask, logits_to_keep, batch_size)[0]
+        for j in range(1, n):
+            if clips[j] == clips[0]:
+                torch.testing.assert_close(logps[j], logps[0])
+            else:
+                assert not torch.allclose(logps[j], logps[0]), (role, j)
+                checked[role] = checked.get(role, 0) + 1
+        return result
+
+    trainer._get_per_token_logps_and_entropies = spy
+    trainer.train()
+    assert set(checked) == {"policy", "ref", "old"}, checked
+
+
+def test_contribution_weights_scale_advantages_and_loss(data_dir, tmp_path):
+    """Documented: each item's advantage (after group normalisation), hence its loss term, is
+    multiplied by its weight: loss(w) = w_strong * loss(strong rows) + w_weak * loss(weak rows)."""
+    weights = {"strong": 1.0, "weak": 0.25}
+    trainer = make_trainer(
+        "qwen2.5-omni", data_dir, tmp_path, contribution_weights=weights, beta=0.0, num_iterations=1
+    )
+    batch = next(iter(trainer.get_train_dataloader()))
+    labels = [row["audio_contribution"] for row in batch]
+    assert set(labels) == {"weak", "strong"}
+    torch.manual_seed(0)
+    weighted = trainer._generate_and_score_completions(batch)
+    trainer._audio_settings.contribution_weights = None
+    torch.manual_seed(0)
+    plain = trainer._generate_and_score_completions(batch)
+    assert torch.equal(weighted["completion_ids"], plain["completion_ids"])
+    w = torch.tensor([weights[c] for c in labels])
+    torch.testing.assert_close(weighted["advantages"], plain["advantages"] * w)
+    assert plain["advantages"].abs().sum() > 0
+
+    def loss(advantages):
+        return trainer._compute_loss(trainer.model, {**plain, "advantages": advantages}).detach()
+
+    strong = torch.tensor([c == "strong" for c in labels], dtype=torch.float32)
+    expected = 1.0 * loss(plain["advantages"] * strong) + 0.25 * loss(
+        plain["advantages"] * (1 - strong)
+    )
+    torch.testing.assert_close(loss(weighted["advantages"]), expected)
+
+
+def test_registered_sampler_is_used(data_dir, tmp_path, monkeypatch):
+    """`AUDIOMCQ_SAMPLER` (the trl CLI's env: block) selects a registered sampler factory."""
+    monkeypatch.setenv("AUDIOMCQ_SAMPLER", "curriculum")
+    trainer = make_trainer("qwen2.5-omni", data_dir, tmp_path, shuffle_dataset=False)
+    sampler = trainer._get_train_sampler()
+    assert type(sampler).__name__ != "RepeatSampler"
+    order = list(dict.fromkeys(sampler))  # rows in order of first appearance
+    labels = [trainer.train_dataset[i]["audio_contribution"] for i in order]
+    assert labels[0] == "weak"
+    first_strong = labels.index("strong")
+    assert all(label == "strong" for label in labels[first_strong:])
+
+
+def test_encode_prompts_dedupes_and_keeps_rows():
+    from audiomcq_plugins.integrations.trl.audio_inputs import encode_prompts
+    from audiomcq_plugins.integrations.trl.loading import load_processor
+
+    processor = load_processor(tiny_checkpoint("qwen2.5-omni"))
+
+    def prompt(seconds, freq):
+        return [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "audio", "audio": tone(freq, seconds)},
+                    {"type": "text", "text": "high or low?", "audio": None},
+                ],
+            }
+        ]
+
+    prompts = [prompt(0.5, 440)] * 3 + [prompt(1.0, 880)] * 3
+    ids, audio = encode_prompts(processor, prompts)
+    plain_ids, plain = encode_prompts(processor, prompts, dedupe=False)
+    assert ids == plain_ids
+    assert audio.clip_ids.tolist() == [0, 0, 0, 1, 1, 1]
+    assert plain.clip_ids.tolist() == list(range(6))
+    for key in audio.fields:
+        torch.testing.assert_close(audio.fields[key], plain.fields[key])
+    audio_id = processor.tokenizer.convert_tokens_to_ids(processor.audio_token)
+    counts = [row.count(audio_id) for row in ids]
+    assert counts[0] < counts[3]  # the longer clip has more placeholder tokens
+
+
+@pytest.mark.parametrize("arch", ["qwen2.5-omni", "qwen2-audio"])
+def test_encoder_reuse_matches_separate_encoding(arch):
+    """Encoding each clip once and copying gives the same features and gradients."""
+    from audiomcq_plugins.integrations.trl.loading import audio_towers, load_processor
+    from audiomcq_plugins.integrations.trl.reuse import EncoderReuse
+    from audiomcq_plugins.models.hf import load_model
+
+    path = tiny_checkpoint(arch)
+    model = load_model(path)
+    processor = load_processor(path)
+    clips = [tone(440, 0.5), tone(440, 0.5), tone(880, 0.8)]
+    padding = "max_length" if arch == "qwen2-audio" else True  # Qwen2-Audio: always 30 s
+    feats = processor.feature_extractor(
+        clips, sampling_rate=16000, return_attention_mask=True, padding=padding, return_tensors="pt"
+    )
+    features, mask = feats["input_features"], feats["attention_mask"]
+    tower = audio_towers(model)[0]
+
+    def run(reuse_ids):
+        model.zero_grad()
+        reuse = EncoderReuse()
+        reuse.install(model)
+        with reuse.clips(reuse_ids):
+            if arch == "qwen2-audio":
+                out = tower(features).last_hidden_state
+            else:
+                out = model.model.get_audio_features(features, mask).last_hidden_state
+        out.pow(2).sum().backward()
+        grads = [p.grad.clone() for p in tower.parameters() if p.grad is not None]
+        tower.forward = type(tower).forward.__get__(tower)  # undo for the next run
+        del tower._audiomcq_reuse
+        return out.detach(), grads, reuse.encoded_clips
+
+    out_reused, grads_reused, n_reused = run(torch.tensor([0, 0, 1]))
+    out_plain, grads_plain, n_plain = run(None)
+    assert (n_reused, n_plain) == (2, 3)
+    torch.testing.assert_close(out_reused, out_plain)
+    for a, b in zip(grads_reused, grads_plain, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_settings_from_config_and_env(monkeypatch):
+    from audiomcq_plugins.integrations.trl.settings import AudioSettings
+
+    monkeypatch.setenv("AUDIOMCQ_CONTRIBUTION_WEIGHTS", "{'strong': 1.0, 'weak': 0.5}")
+    monkeypatch.setenv("AUDIOMCQ_SAMPLER_OPTIONS", '{"switch_at": 0.5}')
+    monkeypatch.setenv("AUDIOMCQ_AUDIO_REUSE", "false")
+    s = AudioSettings.resolve(None)
+    assert s.contribution_weights == {"strong": 1.0, "weak": 0.5}
+    assert s.sampler_options == {"switch_at": 0.5}
+    assert s.audio_encoder_reuse is False
+
+    class Args:
+        contribution_weights = "default"
+        sampler = "weighted_mixed"
+        sampler_options = None
+        audio_encoder_reuse = None
+
+    s = AudioSettings.resolve(Args(), environ={})
+    assert s.contribution_weights == {"strong": 1.0, "weak": 0.3}
+    assert (s.sampler, s.sampler_options, s.audio_encoder_reuse) == ("weighted_mixed", {}, True)
+    assert AudioSettings.resolve(None, environ={}).contribution_weights is None
+    with pytest.raises(ValueError, match="strong"):
+        AudioSettings.resolve(None, environ={"AUDIOMCQ_CONTRIBUTION_WEIGHTS": "loud=2"})
+
+
+def test_untested_trl_version_is_refused(monkeypatch):
+    from audiomcq_plugins.integrations.trl import compat
+
+    monkeypatch.setattr(compat, "installed_trl_version", lambda: "0.9.0")
+    with pytest.raises(compat.UnsupportedTRLVersion, match=r"trl 0\.9\.0 is installed"):
+        compat.require_tested_trl()

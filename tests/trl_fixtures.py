@@ -1,0 +1,106 @@
+"""Shared helpers for the TRL tests: tiny checkpoints, synthetic clips, TRL-ready data.
+
+Checkpoints are built once per machine into a cache directory (atomically renamed into place, so
+parallel pytest workers do not race) and reused by every TRL test module.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+CACHE = Path(os.environ.get("AUDIOMCQ_TEST_CACHE", Path(tempfile.gettempdir()) / "audiomcq-test"))
+REPO = Path(__file__).resolve().parents[1]
+
+
+def tiny_checkpoint(arch: str) -> Path:
+    """A trainable tiny checkpoint: Qwen2-Audio as built, Omni models as extracted thinkers."""
+    from audiomcq_plugins.models.tiny import build_tiny_model
+
+    out = CACHE / f"tiny-{arch}"
+    if (out / "config.json").is_file():
+        return out
+    CACHE.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=CACHE))
+    build_tiny_model(arch, work / "full", seed=0)
+    if arch == "qwen2-audio":
+        built = work / "full"
+    else:
+        from audiomcq_plugins.integrations.trl.thinker import extract_thinker
+
+        built = Path(extract_thinker(work / "full", work / "thinker"))
+    try:
+        os.replace(built, out)
+    except OSError:  # another worker won the race
+        pass
+    shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def tone(freq: float, seconds: float, sr: int = 16000) -> np.ndarray:
+    t = np.arange(int(sr * seconds)) / sr
+    return (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def write_items(root: Path, n: int = 8, *, weak_every: int = 4) -> Path:
+    """Canonical items with tone clips of different lengths (pitch question); every
+    ``weak_every``-th item is weak. Returns the items file (clips under ``root``)."""
+    from audiomcq_plugins.audio import write_audio
+    from audiomcq_plugins.items import Item
+    from audiomcq_plugins.items import write_items as write
+
+    root.mkdir(parents=True, exist_ok=True)
+    items = []
+    for i in range(n):
+        high = i % 2 == 1
+        seconds = (0.4, 0.9, 0.6, 1.2)[i % 4]
+        write_audio(root / f"clip{i}.wav", tone(1760 if high else 440, seconds), 16000)
+        items.append(
+            Item(
+                id=f"t{i}",
+                benchmark="synth",
+                split="train",
+                audio=f"clip{i}.wav",
+                question="Is the tone high or low?",
+                choices=["low", "high"],
+                answer="high" if high else "low",
+                audio_contribution="weak" if i % weak_every == weak_every - 1 else "strong",
+                breakdown={"question_type": "pitch"},
+            )
+        )
+    path = root / "items.jsonl"
+    write(items, path)
+    return path
+
+
+def trl_data(root: Path, n: int = 8) -> Path:
+    """TRL-ready data (``root/trl/{sft,grpo}/{weak,strong,mixed}``) from fresh items."""
+    from audiomcq_plugins.integrations.trl.data import prepare
+
+    items = write_items(root / "clips", n)
+    prepare(items, root / "clips", root / "trl")
+    return root / "trl"
+
+
+def varied_reward(prompts, completions, **kwargs):
+    """A test reward that differs between completions (so advantages are non-zero)."""
+    texts = [c[0]["content"] if isinstance(c, list) else c for c in completions]
+    return [float(len(set(t)) % 5) for t in texts]
+
+
+def subprocess_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    env.update(
+        TOKENIZERS_PARALLELISM="false",
+        HF_HUB_OFFLINE="1",
+        HF_DATASETS_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        WANDB_DISABLED="true",
+        ACCELERATE_USE_CPU="true",
+    )
+    return env
