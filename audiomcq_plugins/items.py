@@ -87,18 +87,24 @@ class Item:
 
 @dataclass(frozen=True)
 class Problem:
-    """One validation problem: which item, which field, what value, what is wrong."""
+    """One validation problem: which item, which field, what value, what is wrong.
+
+    ``severity`` is ``"error"`` (the item cannot be scored or trained on as it is) or
+    ``"warning"`` (a real-data quirk the project copes with, such as duplicate choices).
+    """
 
     item_id: str
     field: str
     value: Any
     message: str
+    severity: str = "error"
 
     def __str__(self) -> str:
         value = repr(self.value)
         if len(value) > 80:
             value = value[:77] + "..."
-        return f"item {self.item_id}: field {self.field!r} = {value}: {self.message}"
+        tag = "warning: " if self.severity == "warning" else ""
+        return f"{tag}item {self.item_id}: field {self.field!r} = {value}: {self.message}"
 
 
 class ValidationError(ValueError):
@@ -116,8 +122,8 @@ def check_item(item: Item, *, answer_required: bool = True) -> list[Problem]:
     problems: list[Problem] = []
     iid = str(item.id)
 
-    def bad(fieldname: str, value: Any, message: str) -> None:
-        problems.append(Problem(iid, fieldname, value, message))
+    def bad(fieldname: str, value: Any, message: str, severity: str = "error") -> None:
+        problems.append(Problem(iid, fieldname, value, message, severity))
 
     if not isinstance(item.question, str) or not item.question.strip():
         bad("question", item.question, "must be a non-empty string")
@@ -134,7 +140,12 @@ def check_item(item: Item, *, answer_required: bool = True) -> list[Problem]:
     stripped = [c.strip().lower() for c in choices]
     dupes = sorted({c for c in choices if stripped.count(c.strip().lower()) > 1})
     if dupes:
-        bad("choices", choices, f"duplicate choices {dupes}; scoring treats them as one option")
+        bad(
+            "choices",
+            choices,
+            f"duplicate choices {dupes}; kept, and scoring treats them as one option",
+            "warning",
+        )
     if answer_required or item.answer:
         if item.answer not in choices:
             bad(
@@ -161,8 +172,10 @@ def validate_items(
     data_root: str | Path | None = None,
     check_audio: bool = True,
     answer_required: bool = True,
+    warnings: bool = False,
 ) -> list[Problem]:
-    """Every problem of every item: text fields, duplicate ids and (optionally) audio."""
+    """Every error of every item (text fields, duplicate ids, optionally audio); with
+    ``warnings=True`` also the quirks that are kept and coped with."""
     from audiomcq_plugins.audio import AudioError, load_audio
 
     problems: list[Problem] = []
@@ -171,7 +184,11 @@ def validate_items(
         if str(item.id) in seen:
             problems.append(Problem(str(item.id), "id", item.id, "duplicate id"))
         seen.add(str(item.id))
-        problems.extend(check_item(item, answer_required=answer_required))
+        problems.extend(
+            p
+            for p in check_item(item, answer_required=answer_required)
+            if warnings or p.severity == "error"
+        )
         if check_audio and item.audio is not None:
             try:
                 load_audio(item.audio, data_root=data_root, item_id=str(item.id))

@@ -77,9 +77,12 @@ class TestCheckItem:
         assert (p.item_id, p.field, p.value) == ("q1", "answer", "horse")
         assert "not one of the choices" in str(p)
 
-    def test_duplicates_flagged(self):
-        (p,) = check_item(make(choices=["dog", "Dog ", "cat", "car"], answer="cat"))
-        assert p.field == "choices" and "duplicate" in p.message
+    def test_duplicates_flagged_as_warning(self):
+        item = make(choices=["dog", "Dog ", "cat", "car"], answer="cat")
+        (p,) = check_item(item)
+        assert (p.field, p.severity) == ("choices", "warning") and "duplicate" in p.message
+        assert validate_items([item], check_audio=False) == []
+        assert validate_items([item], check_audio=False, warnings=True) == [p]
 
     def test_withheld_answer_allowed_when_not_required(self):
         assert check_item(make(answer=""), answer_required=False) == []

@@ -34,7 +34,7 @@ def test_prepare_then_validate_every_layout(name, tmp_path, capsys):
     assert not list((tmp_path / "out").glob(".*progress*"))
     capsys.readouterr()
     assert main(["validate", str(tmp_path / "out" / f"{name}.jsonl")]) == 0
-    assert "0 problem(s)" in capsys.readouterr().out
+    assert "0 error(s) in 0 item(s), 0 warning(s)" in capsys.readouterr().out
     assert _prepare(name, src, tmp_path / "out") == 0
     assert "already up to date" in capsys.readouterr().out
 
@@ -93,9 +93,13 @@ def test_real_metadata_prepares_with_skip_audio(tmp_path, capsys):
         assert f"{name}: 1000 items" in out and "by sub-category:" in out
         assert len(load_items(tmp_path / f"{name}.jsonl")) == 1000
     assert main(["validate", str(tmp_path / "mmar.jsonl"), "--skip-audio"]) == 0
-    # MMAU's 27 items with duplicate choices are kept and reported, not hidden
-    assert main(["validate", str(tmp_path / "mmau_test_mini.jsonl"), "--skip-audio"]) == 1
-    assert "27 problem(s) in 27 item(s)" in capsys.readouterr().out
+    # MMAU's 27 items with duplicate choices are kept and reported as warnings, not hidden;
+    # --strict makes them fatal
+    mmau = str(tmp_path / "mmau_test_mini.jsonl")
+    assert main(["validate", mmau, "--skip-audio"]) == 0
+    assert "0 error(s) in 0 item(s), 27 warning(s)" in capsys.readouterr().out
+    assert main(["validate", mmau, "--skip-audio", "--strict"]) == 1
+    assert "27 error(s) in 27 item(s)" in capsys.readouterr().out
 
 
 # -- bad input -------------------------------------------------------------------------------
@@ -195,7 +199,7 @@ def test_validate_reports_every_problem_at_once(tmp_path, capsys):
     assert main(["validate", str(bad), "--data-root", str(src)]) == 1
     out = capsys.readouterr().out
     assert "'answer'" in out and "escapes the data root" in out and "duplicate id" in out
-    assert "file not found" in out and "4 problem(s) in 3 item(s)" in out
+    assert "file not found" in out and "4 error(s) in 3 item(s)" in out
     assert main(["validate", str(bad), "--data-root", str(src), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert {p["field"] for p in report["problems"]} == {"answer", "audio", "id"}

@@ -26,6 +26,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="empty answers are expected (MMAU test); default: from the meta file",
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings (kept quirks such as duplicate choices) as errors",
+    )
     p.add_argument("--json", action="store_true", help="print the problems as JSON")
     p.set_defaults(func=run)
 
@@ -39,8 +44,13 @@ def run(args: argparse.Namespace) -> int:
     withheld = args.answers_withheld or bool(meta.get("answers_withheld"))
     items = load_items(args.file)
     problems = validate_items(
-        items, data_root=data_root, check_audio=not args.skip_audio, answer_required=not withheld
+        items,
+        data_root=data_root,
+        check_audio=not args.skip_audio,
+        answer_required=not withheld,
+        warnings=True,
     )
+    errors = [p for p in problems if args.strict or p.severity == "error"]
     if args.json:
         print(
             json.dumps(
@@ -48,7 +58,13 @@ def run(args: argparse.Namespace) -> int:
                     "file": args.file,
                     "items": len(items),
                     "problems": [
-                        {"id": p.item_id, "field": p.field, "message": p.message} for p in problems
+                        {
+                            "id": p.item_id,
+                            "field": p.field,
+                            "message": p.message,
+                            "severity": p.severity,
+                        }
+                        for p in problems
                     ],
                 }
             )
@@ -56,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         for p in problems:
             print(p)
-        bad = len({p.item_id for p in problems})
-        print(f"{args.file}: {len(items)} items, {len(problems)} problem(s) in {bad} item(s)")
-    return 1 if problems else 0
+        bad = len({p.item_id for p in errors})
+        print(
+            f"{args.file}: {len(items)} items, {len(errors)} error(s) in {bad} item(s), "
+            f"{len(problems) - len(errors)} warning(s)"
+        )
+    return 1 if errors else 0
