@@ -18,6 +18,7 @@ COMMANDS: tuple[str, ...] = (
     "tiny_model",
     "eval",
     "task_dir",
+    "train",
 )
 
 

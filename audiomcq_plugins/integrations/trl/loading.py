@@ -26,8 +26,8 @@ def check_trainable(path: str | Path) -> None:
     if kind in FULL_OMNI_TYPES:
         raise ValueError(
             f"{path} is a full {kind} checkpoint; TRL would load its top-level class, which has no "
-            f"forward. Train the thinker ({FULL_OMNI_TYPES[kind]}): extract it with "
-            "`audiomcq_plugins.integrations.trl.thinker` and point `model_name_or_path` at it"
+            f"forward. Train its thinker ({FULL_OMNI_TYPES[kind]}): extract it with "
+            "`audiomcq train extract-thinker SRC OUT` and point `model_name_or_path` at OUT"
         )
 
 

@@ -1,0 +1,106 @@
+"""``audiomcq train``: TRL data preparation and the audio SFT / GRPO entry points.
+
+::
+
+    audiomcq train prepare-data --items ITEMS.jsonl --data-root DIR --out OUT
+    audiomcq train extract-thinker FULL_OMNI_CHECKPOINT OUT
+    audiomcq train sft  --config RECIPE.yaml [--accelerate_config zero2] [--any_flag value ...]
+    audiomcq train grpo --config RECIPE.yaml [...]
+
+``sft``/``grpo`` behave like ``trl sft``/``trl grpo``: recipe keys are defaults, flags override,
+an ``env:`` block is exported, keys no trainer knows go to ``accelerate launch``; they launch
+``accelerate launch -m audiomcq_plugins.integrations.trl.{sft,grpo}`` after validating a local
+dataset, so a data problem is reported once, before any process starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+from pathlib import Path
+
+
+def add_parser(sub) -> None:  # noqa: ANN001
+    train = sub.add_parser(
+        "train", help="TRL post-training: prepare data, audio SFT and GRPO (needs the trl extra)"
+    )
+    stages = train.add_subparsers(dest="train_command", metavar="STAGE")
+    prep = stages.add_parser(
+        "prepare-data",
+        help="canonical items -> TRL-ready JSONL (sft|grpo x weak|strong|mixed)",
+    )
+    prep.add_argument("--items", required=True, help="canonical JSONL (from `audiomcq prepare`)")
+    prep.add_argument(
+        "--data-root", required=True, help="directory the items' audio paths are under"
+    )
+    prep.add_argument("--out", required=True, help="output directory")
+    prep.add_argument("--prompt-format", default="r1aqa", help="registered prompt format")
+    prep.add_argument("--system-prompt", default=None, help="default: the AudioMCQ system prompt")
+    prep.add_argument(
+        "--no-check-audio", action="store_true", help="skip decoding every clip (faster)"
+    )
+    prep.set_defaults(func=run_prepare)
+    from audiomcq_plugins.integrations.trl.thinker import add_parser as add_extract_thinker
+
+    add_extract_thinker(stages)
+    for stage in ("sft", "grpo"):
+        p = stages.add_parser(
+            stage,
+            add_help=False,  # -h reaches TRL's parser (every config field)
+            help=f"audio {stage.upper()} with accelerate (options: `audiomcq train {stage} -h`)",
+        )
+        p.set_defaults(func=run_stage, stage=stage, accepts_extra=True)
+    train.set_defaults(func=lambda args: train.print_help() or 2)
+
+
+def run_prepare(args: argparse.Namespace) -> int:
+    from audiomcq_plugins.integrations.trl.data import prepare
+
+    manifest = prepare(
+        args.items,
+        args.data_root,
+        args.out,
+        prompt_format=args.prompt_format,
+        system_prompt=args.system_prompt,
+        check_audio=not args.no_check_audio,
+    )
+    print(json.dumps(manifest, indent=2))
+    return 0
+
+
+def run_stage(args: argparse.Namespace) -> int:
+    launch(args.stage, list(args.extra))
+    return 0
+
+
+def launch(stage: str, argv: list[str]) -> None:
+    """Parse ``argv`` like TRL's CLI, validate a local dataset, then ``accelerate launch``."""
+    from accelerate.commands.launch import launch_command, launch_command_parser
+    from trl.cli.accelerate_config import resolve_accelerate_config_argument
+
+    from audiomcq_plugins.integrations.trl.data import validate_dataset
+
+    module = f"audiomcq_plugins.integrations.trl.{stage}"
+    parser = importlib.import_module(module).make_parser(prog=f"audiomcq train {stage}")
+    parsed = parser.parse_args_and_config(
+        argv, return_remaining_strings=True, separate_remaining_strings=True
+    )
+    script_args, config_remaining, cli_remaining = parsed[0], parsed[-2], parsed[-1]
+    if script_args.dataset_name and Path(script_args.dataset_name).exists():
+        validate_dataset(script_args.dataset_name, stage)
+    launch_args = resolve_accelerate_config_argument(config_remaining + cli_remaining)
+    script_argv = _without(argv, cli_remaining)
+    launch_command(launch_command_parser().parse_args([*launch_args, "-m", module, *script_argv]))
+
+
+def _without(tokens: list[str], remove: list[str]) -> list[str]:
+    """``tokens`` minus the ordered subsequence ``remove`` (the accelerate-only flags)."""
+    out, it = [], iter(remove)
+    current = next(it, None)
+    for token in tokens:
+        if current is not None and token == current:
+            current = next(it, None)
+        else:
+            out.append(token)
+    return out

@@ -1,0 +1,34 @@
+"""Rewards for the literal ``trl grpo`` CLI; importing this module installs audio support.
+
+Name them by dotted path in a recipe::
+
+    reward_funcs:
+      - audiomcq_plugins.integrations.trl.rewards.accuracy_reward
+      - audiomcq_plugins.integrations.trl.rewards.format_reward
+
+TRL imports the first one before it builds its trainer, and that import calls
+:func:`audiomcq_plugins.integrations.trl.patch.install`, so the trainer it builds carries the
+audio through tokenization, generation and every forward (see :mod:`.grpo_mixin`). The functions
+are the pure rewards of :mod:`audiomcq_plugins.rewards`, re-exported unchanged.
+"""
+
+from __future__ import annotations
+
+from audiomcq_plugins.integrations.trl.patch import install
+from audiomcq_plugins.rewards import (
+    accuracy_reward,
+    contribution_weights,
+    format_reward,
+    option_accuracy_reward,
+    think_format_reward,
+)
+
+install()
+
+__all__ = [
+    "accuracy_reward",
+    "contribution_weights",
+    "format_reward",
+    "option_accuracy_reward",
+    "think_format_reward",
+]
