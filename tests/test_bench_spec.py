@@ -36,7 +36,7 @@ def test_every_builtin_benchmark_is_registered_by_the_hook():
     "name, family, prompt, scorer, breakdowns",
     [
         ("mmau_test_mini", "mmau", "mmau", "mmau-official", {"task", "difficulty", "sub-category"}),
-        ("mmar", "mmar", "mmar", "mmar-official", {"modality", "category", "sub-category"}),
+        ("mmar", "mmar", "mmar", "mmau-official", {"modality", "category", "sub-category"}),
         ("mmsu", "mmsu", "mmsu", "mmsu-official", {"category", "sub-category"}),
         (
             "audiomcq",
@@ -114,3 +114,12 @@ def test_content_hash_is_the_metadata_sha256_and_provenance_records_it(tmp_path)
     assert prov["content_hash"] == loaded.content_hash and prov["n_items"] == 4
     assert prov["pinned_content"] is False  # a fixture is not the pinned file
     assert prov["revision"] == get_spec("mmau_test_mini").revision
+
+
+def test_every_spec_names_registered_prompt_and_scorer():
+    from audiomcq_plugins import plugins
+
+    for name in plugins.registry("benchmarks").names():
+        spec = plugins.get("benchmarks", name)
+        plugins.get("prompt_formats", spec.default_prompt)
+        plugins.get("scorers", spec.official_scorer)

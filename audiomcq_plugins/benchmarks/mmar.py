@@ -21,7 +21,7 @@ MMAR = BenchmarkSpec(
     revision="github:ddlBoJack/MMAR@3bce090a",
     expected_sha256=META_SHA256,
     default_prompt="mmar",
-    official_scorer="mmar-official",
+    official_scorer="mmau-official",  # MMAR's script reuses MMAU's string_match
     breakdowns=("modality", "category", "sub-category", "language"),
     options={
         "default_fields": {

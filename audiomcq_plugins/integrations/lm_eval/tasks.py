@@ -37,9 +37,6 @@ from audiomcq_plugins import audio as audio_mod
 from audiomcq_plugins import plugins
 
 AUDIO_MODES = ("clip", "silence", "noise")
-#: Official scorers a benchmark spec may name under its own name: MMAR's official script uses
-#: MMAU's ``string_match`` unchanged (see the benchmark reference).
-SCORER_ALIASES = {"mmar-official": "mmau-official"}
 SPLIT = "test"
 
 
@@ -108,8 +105,6 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
         raise ValueError(f"metadata.audio must be one of {AUDIO_MODES}, not {mode!r}")
     prompt_format = kwargs.get("prompt_format") or spec.default_prompt
     official = kwargs.get("official_scorer") or spec.official_scorer
-    if official not in plugins.registry("scorers").names():
-        official = SCORER_ALIASES.get(official, official)
     plugins.get("prompt_formats", prompt_format)  # fail early on unknown names
     plugins.get("scorers", official)
     source = (kwargs.get("sources") or {}).get(name)
