@@ -76,7 +76,7 @@ def _column(kwargs: Mapping[str, Any], name: str, n: int, reward: str) -> list[A
     if name not in kwargs or kwargs[name] is None:
         raise TypeError(
             f"{reward}: missing the dataset column {name!r} (one value per completion); "
-            f"prepare the training data with `audiomcq train prepare` or add the column "
+            f"prepare the training data with `audiomcq train prepare-data` or add the column "
             f"(got columns: {', '.join(sorted(kwargs)) or 'none'})"
         )
     values = kwargs[name]

@@ -85,7 +85,7 @@ def dataset_contributions(dataset: Any, sampler: str = "") -> list[Any]:
             raise SamplerOptionError(
                 f"sampler {sampler!r} needs an {CONTRIBUTION_COLUMN!r} column "
                 f"(weak/strong/null); the dataset has {', '.join(names)}. Prepare the data with "
-                "`audiomcq train prepare`, which writes it"
+                "`audiomcq train prepare-data`, which writes it"
             )
         return list(dataset[CONTRIBUTION_COLUMN])
     values = []
