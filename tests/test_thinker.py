@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import pytest
@@ -64,9 +63,10 @@ def test_refuses_non_full_checkpoints_and_existing_output(full_omni, tmp_path):
 
 
 def test_cli_subcommand(full_omni, tmp_path, capsys):
-    parser = argparse.ArgumentParser()
-    thinker.add_parser(parser.add_subparsers())
-    args = parser.parse_args(["extract-thinker", str(full_omni), str(tmp_path / "cli")])
-    assert args.func(args) == 0
+    from audiomcq_plugins.cli import main
+
+    assert main(["train", "extract-thinker", str(full_omni), str(tmp_path / "cli")]) == 0
     assert "thinker written to" in capsys.readouterr().out
     assert (tmp_path / "cli" / "tokenizer.json").is_file()
+    assert main(["train", "extract-thinker", str(full_omni), str(tmp_path / "cli")]) == 2
+    assert "not empty" in capsys.readouterr().err
