@@ -193,3 +193,38 @@ def test_requests_are_checked():
     assert [m["role"] for m in msgs] == ["system", "user"]
     assert [b["type"] for b in msgs[1]["content"]] == ["audio", "text"]
     assert truncate_at_stops("abc<|im_end|>def\n\nx", ["\n\n", "<|im_end|>"]) == "abc"
+
+
+def test_trimmed_features_and_prefetch_change_nothing(omni_lm):
+    """Padding Omni features to the batch's longest clip (not 30 s) gives bit-identical
+    features on every frame the model reads, and the background encoding thread changes no
+    output: generations and log-likelihoods equal the plain loop's exactly."""
+    reqs = [*_requests(), _long_request()]
+    assert omni_lm.trim_audio
+    omni_lm.trim_audio = False
+    full = omni_lm.encode(reqs[:4])
+    omni_lm.trim_audio = True
+    trimmed = omni_lm.encode(reqs[:4])
+    assert full["input_features"].shape[-1] == 3000 > trimmed["input_features"].shape[-1]
+    for key in ("input_ids", "attention_mask"):
+        assert torch.equal(full[key], trimmed[key])
+    read_full = full["input_features"].transpose(1, 2)[full["feature_attention_mask"].bool()]
+    mask = trimmed["feature_attention_mask"].bool()
+    assert torch.equal(read_full, trimmed["input_features"].transpose(1, 2)[mask])
+
+    conts = ["<answer>A</answer>", " high", "B", " no", "yes", "<answer>low</answer>", "C"]
+    results = {}
+    prefetch_default = omni_lm.prefetch
+    for trim, prefetch in ((False, False), (True, True)):
+        omni_lm.trim_audio, omni_lm.prefetch = trim, prefetch
+        results[trim] = (omni_lm.generate(reqs), omni_lm.loglikelihood(reqs, conts))
+    omni_lm.prefetch = prefetch_default
+    assert omni_lm.encode_seconds > 0 and omni_lm.encode_wait_seconds > 0
+    assert results[False] == results[True]
+
+
+def _long_request():
+    """A clip over the extractor's 30 s window: truncated exactly as the processor does."""
+    from audiomcq_plugins.models.requests import AudioRequest
+
+    return AudioRequest("Long clip?", (_tone(330, 31.0),))

@@ -4,14 +4,17 @@
 Omni checkpoints; the talker is never loaded) and any model whose processor takes ``audio=`` and
 whose chat template takes ``{"type": "audio", "audio": array}`` blocks. Requests are
 :class:`~audiomcq_plugins.models.requests.AudioRequest`; text-only requests work. Batches are
-length-sorted and left-padded. torch and transformers are imported when a model is built.
+length-sorted and left-padded; the next batch is encoded (features, tokens) in a background
+thread while the model runs the current one. torch and transformers are imported when a model is
+built.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,12 @@ AUTO_CLASSES: tuple[str, ...] = (
     "AutoModelForSpeechSeq2Seq",
     "AutoModelForCausalLM",
 )
+#: Processors that pad every clip to the feature extractor's 30 s window although their model
+#: reads only the frames under ``feature_attention_mask``. For them the batch is padded to its
+#: longest clip plus one STFT window of zeros instead: every frame the model reads is bit-identical
+#: (same samples, same zeros after the clip, same per-clip maximum) at a fraction of the work.
+#: Not Qwen2-Audio: its encoder requires all 3000 frames.
+TRIMMED_AUDIO_PROCESSORS: tuple[str, ...] = ("Qwen2_5OmniProcessor",)
 
 
 def model_type(pretrained: str | Path) -> str | None:
@@ -62,6 +71,20 @@ def resolve_dtype(dtype: str | Any, device: str) -> Any:
         # The checkpoint's dtype on accelerators; float32 on CPU (bf16 matmuls are slow there).
         return torch.float32 if device == "cpu" else "auto"
     return getattr(torch, dtype)
+
+
+def default_prefetch(device: str) -> bool:
+    """Whether encoding the next batch in the background pays: always on an accelerator; on
+    CPU only when torch's intra-op threads leave a core free (otherwise the encoding thread
+    takes its CPU time from the forward passes)."""
+    import os
+
+    import torch
+
+    if device != "cpu":
+        return True
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return torch.get_num_threads() < (cores or 1)
 
 
 def load_model(
@@ -111,9 +134,15 @@ class HFAudioLM:
     """A transformers audio LM with batched generation and log-likelihood scoring.
 
     ``batch_size`` requests go through one forward; ``max_new_tokens`` is the default
-    generation budget; ``system_prompt`` applies to requests that carry none. With
-    ``profile=True``, :attr:`forward_seconds` accumulates the time spent inside the model's
-    forward passes (synchronising CUDA), for throughput measurements.
+    generation budget; ``system_prompt`` applies to requests that carry none. ``trim_audio``
+    (see :data:`TRIMMED_AUDIO_PROCESSORS`) and ``prefetch`` (encode the next batch in a
+    background thread while the model runs; default: :func:`default_prefetch`) change speed
+    only, never results. With ``profile=True``,
+    :attr:`forward_seconds` accumulates the time spent inside the model's forward passes
+    (synchronising CUDA), for throughput measurements. Always kept: :attr:`encode_seconds`
+    (encoding batches, in the background when prefetching), :attr:`encode_wait_seconds` (the
+    batch loop encoding or waiting for an encoded batch) and :attr:`run_seconds` (in
+    ``generate()``/forward calls, forward passes included).
     """
 
     def __init__(
@@ -128,6 +157,8 @@ class HFAudioLM:
         system_prompt: str | None = None,
         trust_remote_code: bool = False,
         revision: str | None = None,
+        trim_audio: bool = True,
+        prefetch: bool | None = None,
         profile: bool = False,
     ) -> None:
         from audiomcq_plugins.models.processors import load_processor
@@ -153,8 +184,15 @@ class HFAudioLM:
         self.batch_size = max(1, int(batch_size))
         self.max_new_tokens = int(max_new_tokens)
         self.system_prompt = system_prompt
+        self.trim_audio = trim_audio and any(
+            cls.__name__ in TRIMMED_AUDIO_PROCESSORS for cls in type(self.processor).__mro__
+        )
+        self.prefetch = default_prefetch(self.device) if prefetch is None else prefetch
         self.forward_seconds = 0.0
         self.forward_calls = 0
+        self.encode_seconds = 0.0
+        self.encode_wait_seconds = 0.0
+        self.run_seconds = 0.0
         if profile:
             self._install_timer()
 
@@ -178,21 +216,63 @@ class HFAudioLM:
 
     def encode(self, requests: Sequence[AudioRequest], texts: Sequence[str] | None = None) -> Any:
         """Processor outputs for a batch (left padding), on the model's device."""
+        start = time.perf_counter()
         texts = list(texts) if texts is not None else [self.prompt_text(r) for r in requests]
         clips = [clip for r in requests for clip in r.audio]
         kwargs: dict[str, Any] = {"text": texts, "return_tensors": "pt", "padding": True}
         if clips:
             kwargs["audio"] = clips
             kwargs["sampling_rate"] = SAMPLE_RATE
+            if self.trim_audio:
+                kwargs["audio_kwargs"] = {"max_length": self._trimmed_samples(clips)}
         if not any(r.chat for r in requests):
             kwargs["add_special_tokens"] = False
-        batch = self.processor(**kwargs)
-        return batch.to(self.device)
+        batch = self.processor(**kwargs).to(self.device)
+        self.encode_seconds += time.perf_counter() - start
+        return batch
+
+    def _trimmed_samples(self, clips: Sequence[Any]) -> int:
+        """Samples to pad a batch to: the longest clip and one STFT window of zeros (so every
+        frame over the clip sees the zeros it sees under 30 s padding), in whole hops, at most
+        the extractor's own padded length (longer clips are truncated as before)."""
+        fe = self.processor.feature_extractor
+        hop = fe.hop_length
+        longest = max(len(c) for c in clips)
+        return min(fe.n_samples, -(-(longest + fe.n_fft) // hop) * hop)
 
     def _batches(self, requests: Sequence[AudioRequest]) -> Iterator[list[int]]:
         order = length_order(requests)
         for start in range(0, len(order), self.batch_size):
             yield order[start : start + self.batch_size]
+
+    def _pipeline(
+        self,
+        requests: Sequence[AudioRequest],
+        prepare: Callable[[list[int]], Any],
+        run: Callable[[Any], Any],
+        finish: Callable[[list[int], Any], None],
+    ) -> None:
+        """``finish(idx, run(prepare(idx)))`` for every batch, in order. With ``prefetch`` the
+        next batch's ``prepare`` (processor, tokenizer) runs in a background thread during this
+        batch's ``run`` (the model only); ``finish`` waits for it first, so the processor and
+        tokenizer are never used by two threads at once."""
+        batches = list(self._batches(requests))
+        prefetch = self.prefetch and len(batches) > 1
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audiomcq-encode") as pool:
+            start = time.perf_counter()
+            prepared = prepare(batches[0]) if batches else None
+            self.encode_wait_seconds += time.perf_counter() - start
+            for k, idx in enumerate(batches):
+                last = k + 1 == len(batches)
+                upcoming = None if last or not prefetch else pool.submit(prepare, batches[k + 1])
+                start = time.perf_counter()
+                output = run(prepared)
+                self.run_seconds += time.perf_counter() - start
+                if not last:
+                    start = time.perf_counter()
+                    prepared = upcoming.result() if upcoming else prepare(batches[k + 1])
+                    self.encode_wait_seconds += time.perf_counter() - start
+                finish(idx, output)
 
     # -- generation --------------------------------------------------------------------------
 
@@ -221,15 +301,19 @@ class HFAudioLM:
         if not do_sample:
             for key in ("temperature", "top_p", "top_k"):
                 settings.pop(key, None)
-        for idx in self._batches(requests):
-            batch = self.encode([requests[i] for i in idx])
+
+        def run(batch: Any) -> Any:
             with torch.inference_mode():
                 generated = self.model.generate(**batch, **settings)
-            new = generated[:, batch["input_ids"].shape[1] :]
+            return generated[:, batch["input_ids"].shape[1] :]
+
+        def finish(idx: list[int], new: Any) -> None:
             texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)
             for i, text in zip(idx, texts, strict=True):
                 out[i] = truncate_at_stops(text, until)
             bar.update(len(idx))
+
+        self._pipeline(requests, lambda idx: self.encode([requests[i] for i in idx]), run, finish)
         bar.close()
         return [t if t is not None else "" for t in out]
 
@@ -257,7 +341,8 @@ class HFAudioLM:
         results: list[tuple[float, bool] | None] = [None] * len(requests)
         bar = tqdm(total=len(requests), desc="loglikelihood", disable=not progress)
         pad = self.tokenizer.pad_token_id
-        for idx in self._batches(requests):
+
+        def prepare(idx: list[int]) -> tuple[Any, list[list[int]], int]:
             batch = self.encode([requests[i] for i in idx])
             conts = [
                 self.tokenizer(continuations[i], add_special_tokens=False)["input_ids"] for i in idx
@@ -278,16 +363,28 @@ class HFAudioLM:
             batch["attention_mask"] = torch.cat(
                 [batch["attention_mask"], cont_mask.to(self.device)], dim=1
             )
+            return batch, conts, ctx_len
+
+        def run(prepared: tuple[Any, list[list[int]], int]) -> list[tuple[float, bool]]:
+            batch, conts, ctx_len = prepared
+            width = max(len(c) for c in conts)
             with torch.inference_mode():
                 logits = self.model(**batch).logits.float()
             logprobs = torch.log_softmax(logits[:, ctx_len - 1 : ctx_len - 1 + width], dim=-1)
-            for row, (i, ids) in enumerate(zip(idx, conts, strict=True)):
+            scores = []
+            for row, ids in enumerate(conts):
                 target = torch.tensor(ids, device=logprobs.device)
                 lp = logprobs[row, : len(ids)]
                 total = lp.gather(-1, target[:, None]).sum().item()
-                greedy = bool((lp.argmax(-1) == target).all().item())
-                results[i] = (total, greedy)
+                scores.append((total, bool((lp.argmax(-1) == target).all().item())))
+            return scores
+
+        def finish(idx: list[int], scores: list[tuple[float, bool]]) -> None:
+            for i, score in zip(idx, scores, strict=True):
+                results[i] = score
             bar.update(len(idx))
+
+        self._pipeline(requests, prepare, run, finish)
         bar.close()
         return [r if r is not None else (float("-inf"), False) for r in results]
 
