@@ -33,8 +33,9 @@ test: venv lint
 demo: venv
 	$(BIN)/python -m audiomcq_plugins.demo
 
+# Tiny model + synthetic suite under runs/tiny, then `trl sft` and `trl grpo` (trl_recipes/tiny)
 smoke-train: venv
-	@echo "smoke-train: not available yet"
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/proof_of_learning.py --json runs/tiny/results.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
