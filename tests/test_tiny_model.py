@@ -228,3 +228,19 @@ def _long_request():
     from audiomcq_plugins.models.requests import AudioRequest
 
     return AudioRequest("Long clip?", (_tone(330, 31.0),))
+
+
+@pytest.mark.parametrize("arch", ["qwen2.5-omni", "qwen3-omni"])
+def test_omni_processor_loads_where_torchvision_is_installed(arch, tmp_path, monkeypatch):
+    """With torchvision present the real AutoProcessor is tried first; an audio-only checkpoint
+    (no image/video processor configs) still loads, through the audio-only processor."""
+    import transformers.utils
+
+    path = build_tiny_model(arch, tmp_path / "m")
+    monkeypatch.setattr(transformers.utils, "is_torchvision_available", lambda: True)
+    processor = load_processor(path)
+    assert type(processor).__name__.endswith("AudioOnly")
+    batch = processor.apply_chat_template(
+        _messages(_tone(440.0)), tokenize=True, return_dict=True, return_tensors="pt"
+    )
+    assert batch["input_features"].shape[1] == 128

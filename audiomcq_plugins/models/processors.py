@@ -63,18 +63,24 @@ def audio_only_processor(arch: str, feature_extractor: Any, tokenizer: Any, temp
 
 def load_processor(path: str | Path, **kwargs: Any) -> Any:
     """``AutoProcessor.from_pretrained(path)``, falling back to the audio-only Omni processor
-    when the checkpoint's processor needs torchvision and it is not installed."""
+    when the checkpoint's processor needs torchvision and it is not installed, or when the
+    checkpoint was saved without image/video processor configs (as the tiny models are)."""
     from transformers import AutoProcessor
     from transformers.utils import is_torchvision_available
 
     name = _processor_class_name(Path(path))
-    if name in _OMNI_PROCESSORS and not is_torchvision_available():
-        from transformers import AutoTokenizer, WhisperFeatureExtractor
+    if name not in _OMNI_PROCESSORS:
+        return AutoProcessor.from_pretrained(path, **kwargs)
+    if is_torchvision_available():
+        try:
+            return AutoProcessor.from_pretrained(path, **kwargs)
+        except (OSError, ValueError, TypeError, KeyError, ImportError):
+            pass  # audio-only checkpoint: no image/video processor to load
+    from transformers import AutoTokenizer, WhisperFeatureExtractor
 
-        tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
-        extractor = WhisperFeatureExtractor.from_pretrained(path, **kwargs)
-        return _audio_only_class(name)(extractor, tokenizer, chat_template=tokenizer.chat_template)
-    return AutoProcessor.from_pretrained(path, **kwargs)
+    tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
+    extractor = WhisperFeatureExtractor.from_pretrained(path, **kwargs)
+    return _audio_only_class(name)(extractor, tokenizer, chat_template=tokenizer.chat_template)
 
 
 def _processor_class_name(path: Path) -> str | None:
