@@ -244,3 +244,16 @@ def test_omni_processor_loads_where_torchvision_is_installed(arch, tmp_path, mon
         _messages(_tone(440.0)), tokenize=True, return_dict=True, return_tensors="pt"
     )
     assert batch["input_features"].shape[1] == 128
+
+
+def test_cuda_device_falls_back_to_cpu_without_cuda(monkeypatch):
+    """lm-eval's command line defaults --device to cuda:0; like lm-eval's hf model, run on the
+    CPU when CUDA is missing instead of crashing."""
+    import torch
+
+    from audiomcq_plugins.models.hf import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("cuda:0") == "cpu"
+    assert resolve_device("auto") == "cpu" and resolve_device(None) == "cpu"
+    assert resolve_device("cpu") == "cpu"

@@ -12,6 +12,7 @@ built.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,8 @@ from typing import Any
 
 from audiomcq_plugins.audio import SAMPLE_RATE
 from audiomcq_plugins.models.requests import AudioRequest, length_order, truncate_at_stops
+
+logger = logging.getLogger(__name__)
 
 #: config ``model_type`` -> the transformers class to load (thinkers for Omni checkpoints).
 MODEL_CLASSES: dict[str, str] = {
@@ -52,14 +55,18 @@ def model_type(pretrained: str | Path) -> str | None:
     return None
 
 
-def resolve_device(device: str) -> str:
+def resolve_device(device: str | None) -> str:
+    """``auto``/None: CUDA when available, else CPU. A CUDA device on a machine without CUDA
+    falls back to the CPU with a warning, as lm-eval's ``hf`` model does (lm-eval's command
+    line defaults ``--device`` to ``cuda:0``)."""
     import torch
 
-    if device != "auto":
-        return device
-    if torch.cuda.is_available():
-        return "cuda"
-    return "cpu"
+    if device in (None, "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        logger.warning("device %s requested but CUDA is not available: running on the CPU", device)
+        return "cpu"
+    return device
 
 
 def resolve_dtype(dtype: str | Any, device: str) -> Any:
