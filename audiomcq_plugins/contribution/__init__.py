@@ -1,1 +1,0 @@
-"""contribution package."""

@@ -1,1 +1,0 @@
-"""lighteval package."""
