@@ -28,10 +28,12 @@ hookspec = pluggy.HookspecMarker("audiomcq")
 def register_benchmarks(register: Callable[[Any], None]) -> None:
     """Register benchmark specifications.
 
-    Call ``register(spec)`` with a :class:`audiomcq_plugins.benchmarks.BenchmarkSpec` for each
-    benchmark. ``spec.name`` is the key used by ``audiomcq prepare``, ``audiomcq score
-    --benchmark`` and the harness tasks; the spec's loader turns the benchmark's source files
-    into canonical :class:`audiomcq_plugins.items.Item` records.
+    :param register: call ``register(spec)`` once per benchmark, with a
+        :class:`audiomcq_plugins.benchmarks.BenchmarkSpec`. ``spec.name`` is the key used by
+        ``audiomcq prepare``, ``audiomcq score --benchmark`` and the harness tasks;
+        ``spec.reader(spec, root, metadata_files, quirks, options)`` turns the benchmark's
+        source files into canonical :class:`audiomcq_plugins.items.Item` records.
+    :returns: nothing; the return value is ignored.
 
     Not firstresult: every plugin's implementation is called.
     """
@@ -41,8 +43,11 @@ def register_benchmarks(register: Callable[[Any], None]) -> None:
 def register_prompt_formats(register: Callable[[str, Callable[..., str]], None]) -> None:
     """Register prompt formats.
 
-    Call ``register(name, fn)`` where ``fn(question: str, choices: Sequence[str]) -> str``
-    renders the user-turn text for one item (the audio is passed separately by the model).
+    :param register: call ``register(name, fn)`` where
+        ``fn(question: str, choices: Sequence[str]) -> str`` renders the user-turn text of one
+        item (the audio reaches the model separately). It must accept 2 to 8 choices or raise
+        ``ValueError`` naming what it accepts.
+    :returns: nothing; the return value is ignored.
 
     Not firstresult: every plugin's implementation is called.
     """
@@ -52,8 +57,13 @@ def register_prompt_formats(register: Callable[[str, Callable[..., str]], None])
 def register_scorers(register: Callable[[str, Any], None]) -> None:
     """Register answer matchers (scorers).
 
-    Call ``register(name, scorer)`` where ``scorer(prediction, choices, answer)`` returns a
-    :class:`audiomcq_plugins.scoring.Verdict` (correct, parsed, counted, chosen option).
+    :param register: call ``register(name, scorer)`` where
+        ``scorer(prediction, choices, answer) -> Verdict`` (see
+        :class:`audiomcq_plugins.scoring.Verdict`: ``correct``, ``parsed``, ``counted`` -- False
+        when an official script would drop the item -- and ``choice``, the option index the
+        output was read as). A scorer must not raise on any string and must never guess: an
+        output it cannot map is ``parsed=False`` and counted wrong.
+    :returns: nothing; the return value is ignored.
 
     Not firstresult: every plugin's implementation is called.
     """
@@ -63,9 +73,13 @@ def register_scorers(register: Callable[[str, Any], None]) -> None:
 def register_rewards(register: Callable[[str, Callable[..., list]], None]) -> None:
     """Register reward functions for RL post-training (TRL's reward contract).
 
-    Call ``register(name, fn)`` where
-    ``fn(prompts, completions, completion_ids=None, **kwargs) -> list[float | None]``; ``kwargs``
-    holds every dataset column (``solution``, ``choices``, ``audio_contribution``, ...).
+    :param register: call ``register(name, fn)`` where
+        ``fn(prompts, completions, completion_ids=None, **kwargs) -> list[float | None]``.
+        ``completions`` are strings or conversational message lists; ``kwargs`` holds every
+        dataset column (``solution``, ``choices``, ``audio_contribution``, ...) plus
+        ``trainer_state``, and must be accepted even when unused. ``None`` skips a sample.
+        Registered names can be used in ``reward_funcs`` of ``audiomcq train grpo`` recipes.
+    :returns: nothing; the return value is ignored.
 
     Not firstresult: every plugin's implementation is called.
     """
@@ -75,9 +89,13 @@ def register_rewards(register: Callable[[str, Callable[..., list]], None]) -> No
 def register_samplers(register: Callable[[str, Callable[..., Any]], None]) -> None:
     """Register training-data samplers.
 
-    Call ``register(name, factory)`` where ``factory(dataset, **options)`` returns an iterable
-    of dataset indices (a ``torch.utils.data.Sampler`` in practice). Factories must import torch
-    lazily so that registration stays cheap.
+    :param register: call ``register(name, factory)`` where ``factory(dataset, *,
+        mini_repeat_count=1, batch_size=1, repeat_count=1, shuffle=True, seed=0, **options)``
+        returns a ``torch.utils.data.Sampler`` with the repetition structure of TRL's
+        ``RepeatSampler`` (see :mod:`audiomcq_plugins.samplers`). Every process builds it with
+        the same seed and must yield the same sequence. Import torch inside the factory so that
+        registration stays cheap.
+    :returns: nothing; the return value is ignored.
 
     Not firstresult: every plugin's implementation is called.
     """
@@ -87,11 +105,14 @@ def register_samplers(register: Callable[[str, Callable[..., Any]], None]) -> No
 def load_audio(source: Any, data_root: str | None, item_id: str | None, mono: str) -> Any:
     """Decode one clip, or return ``None`` to let the next implementation try.
 
-    ``source`` is what the item's ``audio`` field holds (a relative path, bytes, or a dict
-    with ``bytes``/``path``/``array``); ``data_root`` is the directory paths are resolved under;
-    ``mono`` is ``"mean"`` (average the channels) or ``"first"`` (first channel, as R1-AQA).
-    Return an :class:`audiomcq_plugins.audio.Audio` (mono float32 at 16 kHz), or raise
-    :class:`audiomcq_plugins.audio.AudioError` naming the item.
+    :param source: what the item's ``audio`` field holds: a path relative to ``data_root``,
+        encoded bytes, or a dict with ``bytes``, ``path`` or ``array`` + ``sampling_rate``.
+    :param data_root: the directory paths are resolved under (never escape it).
+    :param item_id: the item's id, for error messages.
+    :param mono: ``"mean"`` (average the channels) or ``"first"`` (first channel, as R1-AQA).
+    :returns: an :class:`audiomcq_plugins.audio.Audio` (mono float32 at 16 kHz), or ``None``.
+    :raises audiomcq_plugins.audio.AudioError: naming the item, when the clip is yours but
+        unreadable.
 
     firstresult: the first non-``None`` result wins; the built-in decoder (soundfile + soxr)
     runs last, so a plugin can serve custom storage (object stores, archives) first.

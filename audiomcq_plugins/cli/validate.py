@@ -10,7 +10,7 @@ from pathlib import Path
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "validate",
-        help="report every problem of a canonical JSONL file (exit 1 if any)",
+        help="report every problem of a canonical JSONL file (exit 1 on errors)",
         description="Check every item of FILE: text fields, choices, answer, duplicate ids and "
         "(unless --skip-audio) that each clip exists inside the data root and decodes.",
     )
