@@ -80,6 +80,38 @@ class TestThirdPartyPlugin:
         ]
         assert (written["id"], written["answer_index"], written["habitat"]) == ("b1", 1, "forest")
 
+    def test_scorer_used_by_score_cli(self, sample_plugin_site, tmp_path):
+        preds = [
+            {"id": "a", "choices": ["dog", "cat"], "answer": "cat", "model_output": "cat, surely"},
+            {"id": "b", "choices": ["dog", "cat"], "answer": "dog", "model_output": "Cat."},
+        ]
+        path = tmp_path / "preds.json"
+        path.write_text(json.dumps(preds))
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "audiomcq_plugins",
+                "score",
+                str(path),
+                "--benchmark",
+                "mmau",
+                "--scorer",
+                "sample-first-word",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert [it["correct"] for it in json.loads(out)["items"]] == [True, False]
+
+    def test_reward_resolved_by_trainer_entry_point(self, sample_plugin_site):
+        pytest.importorskip("trl")
+        from audiomcq_plugins.integrations.trl.grpo import resolve_reward
+
+        assert resolve_reward("sample_brevity")(["p"], ["abc"]) == [0.25]
+
 
 class TestRegistry:
     def test_duplicate_name_names_both_plugins(self, fresh_plugins):
