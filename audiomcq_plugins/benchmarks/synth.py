@@ -5,8 +5,9 @@ sub-tasks whose answer is known by construction:
 
 - **strong** items can only be answered from the audio (which sound, how many events, pitch
   register, chord quality, tempo, pitch contour of a voiced buzz, order and onset of events);
-- **weak** items give the answer away in the wording or ask for world knowledge, so a model
-  can answer them with the audio replaced by silence.
+- **weak** items are twins of the strong ones (same sub-task, question and options) that give
+  the answer away in the wording, so a model can answer them with the audio replaced by
+  silence.
 
 Every item is a function of ``(seed, index)`` alone, so a suite of ``n`` items is a prefix of
 any larger suite with the same seed and settings. Answer positions are balanced (each block of
@@ -264,49 +265,14 @@ EASY_SUBTASKS = (
     "temporal_onset",
 )
 
-# Weak items: (question type, question template, answer, distractor pool). Templates with
-# {answer} give the answer away; the others ask for common knowledge.
-SOUND_LABELS = ("dog barking", "rain", "car horn", "church bells", "thunder", "birdsong")
-INSTRUMENTS = ("violin", "piano", "trumpet", "drum", "flute", "guitar")
-PHRASES = ("good morning", "thank you", "see you later", "happy birthday", "excuse me")
-WEAK: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    *(
-        (
-            "sound",
-            "The clip was tagged '{answer}' by its uploader. Which sound does it contain?",
-            label,
-            SOUND_LABELS,
-        )
-        for label in SOUND_LABELS
-    ),
-    *(
-        (
-            "music",
-            "This recording is a {answer} solo. Which instrument is playing?",
-            inst,
-            INSTRUMENTS,
-        )
-        for inst in INSTRUMENTS
-    ),
-    ("music", "Which of these instruments is played with a bow?", "violin", INSTRUMENTS),
-    ("music", "Which of these instruments has black and white keys?", "piano", INSTRUMENTS),
-    ("music", "Which of these instruments is struck with sticks?", "drum", INSTRUMENTS),
-    *(
-        ("speech", "The speaker says '{answer}'. Which phrase is spoken?", p, PHRASES)
-        for p in PHRASES
-    ),
-    (
-        "temporal",
-        "A door slams and afterwards a {answer} is heard. Which comes second?",
-        "dog barking",
-        ("dog barking", "door slam", "rain", "thunder"),
-    ),
-    (
-        "temporal",
-        "After the lightning flash, which sound follows in a storm?",
-        "thunder",
-        ("thunder", "birdsong", "car horn", "church bells"),
-    ),
+# Weak items are text-answerable twins of the strong ones: the same sub-task, question and
+# options, with the answer given away in the wording. Sharing the options means that SFT on weak
+# items teaches the answer format and choosing among the listed options, not a set of answers
+# of their own (which a small model would then emit for every strong question).
+WEAK_TEMPLATES = (
+    "The clip was annotated as '{answer}'. {question}",
+    "According to its caption, the answer is '{answer}'. {question}",
+    "{question} (Hint: the correct option is '{answer}'.)",
 )
 
 STRUCTURED_COT = (
@@ -368,15 +334,14 @@ def make_example(index: int, config: SynthConfig | None = None) -> tuple[dict, n
     weak = rng.random() < cfg.weak_fraction
     label = int(rng.integers(4))
     audio = task.render(label, seconds, rng)
+    answer, pool = task.labels[label], task.labels
+    question = task.questions[int(rng.integers(len(task.questions)))]
     if weak:
-        candidates = [w for w in WEAK if w[0] == task.question_type]
-        _, template, answer, pool = candidates[int(rng.integers(len(candidates)))]
-        question = template.format(answer=answer)
+        template = WEAK_TEMPLATES[int(rng.integers(len(WEAK_TEMPLATES)))]
+        question = template.format(answer=answer, question=question)
         evidence = "The question itself tells the answer"
         subtask = f"{qtype}_text"
     else:
-        answer, pool = task.labels[label], task.labels
-        question = task.questions[int(rng.integers(len(task.questions)))]
         evidence = "Listening to the audio, " + task.describe.format(label=answer)
         subtask = task.name
     floor = rng.standard_normal(len(audio), dtype=np.float32) * np.float32(0.003)
@@ -493,9 +458,12 @@ def corpus() -> list[str]:
         texts.extend(task.questions)
         texts.extend(task.labels)
         texts.extend(task.describe.format(label=label) for label in task.labels)
-    for _, template, answer, pool in WEAK:
-        texts.append(template.format(answer=answer))
-        texts.extend(pool)
+        texts.extend(
+            template.format(answer=label, question=question)
+            for template in WEAK_TEMPLATES
+            for question in task.questions
+            for label in task.labels
+        )
     texts.extend([STRUCTURED_COT, SIMPLE_COT])
     return list(dict.fromkeys(texts))
 
