@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from bench_helpers import real_data_dir
+from tests.bench_helpers import real_data_dir
 
 from audiomcq_plugins.audio import load_audio
 from audiomcq_plugins.benchmarks import MissingColumnError, get_spec, load_benchmark
