@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.bench_helpers import real_data_dir
 
 from audiomcq_plugins.audio import load_audio
 from audiomcq_plugins.benchmarks import MissingColumnError, get_spec, load_benchmark
 from audiomcq_plugins.benchmarks.fixtures import WRITERS, write_fixture
 from audiomcq_plugins.benchmarks.mmau import write_submission
 from audiomcq_plugins.items import ValidationError, validate_items
+from tests.bench_helpers import real_data_dir
 
 
 @pytest.fixture(autouse=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.bench_helpers import real_data_dir
 
 from audiomcq_plugins.benchmarks import prepare as prep
 from audiomcq_plugins.benchmarks.fixtures import WRITERS, write_fixture
 from audiomcq_plugins.cli import main
 from audiomcq_plugins.items import load_items
+from tests.bench_helpers import real_data_dir
 
 
 @pytest.fixture(autouse=True)
