@@ -13,6 +13,6 @@ def real_data_dir() -> Path:
         Path(__file__).resolve().parents[2] / "shared" / "data",
         Path("/work/shared/data"),
     ):
-        if (cand / "mmau-test-mini.json").is_file():
+        if (cand / "mmau-test-mini.json").is_file() and (cand / "MMAR-meta.jsonl").is_file():
             return cand
     pytest.skip("real metadata (../shared/data) is absent on this machine")

@@ -19,6 +19,7 @@ from audiomcq_plugins import hookimpl, plugins
 from audiomcq_plugins.cli import main
 from audiomcq_plugins.scoring import Verdict, aggregate, format_table, score_file
 from audiomcq_plugins.scoring.formats import InputError
+from tests.bench_helpers import real_data_dir
 
 PEOPLE = ["Man", "Woman", "Child", "Robot"]
 TONES = {"choice_a": "Rising", "choice_b": "Falling", "choice_c": "Flat", "choice_d": "Dip"}
@@ -334,16 +335,6 @@ class TestSubprocess:
 # --- real metadata ---------------------------------------------------------------------------
 
 
-def _shared_data() -> Path:
-    for root in (
-        Path(__file__).resolve().parents[2] / "shared" / "data",
-        Path("/work/shared/data"),
-    ):
-        if (root / "mmau-test-mini.json").is_file() and (root / "MMAR-meta.jsonl").is_file():
-            return root
-    pytest.skip("real metadata not found at ../shared/data or /work/shared/data")
-
-
 LETTERS = "ABCDEFGH"
 
 
@@ -357,7 +348,7 @@ class TestRealMetadata:
 
     @pytest.fixture(scope="class")
     def data(self) -> dict[str, list[dict]]:
-        root = _shared_data()
+        root = real_data_dir()
         mmau = json.loads((root / "mmau-test-mini.json").read_text(encoding="utf-8"))
         lines = (root / "MMAR-meta.jsonl").read_text(encoding="utf-8").splitlines()
         return {"mmau": mmau, "mmar": [json.loads(line) for line in lines if line.strip()]}
