@@ -6,6 +6,17 @@ from pathlib import Path
 
 import pytest
 
+#: The lm-eval task names fixed by DESIGN.md's contracts (one benchmark each).
+CONTRACT_TASKS = (
+    "mmau_test_mini",
+    "mmau_test",
+    "mmar",
+    "mmsu",
+    "dcase2026_task5_dev",
+    "audiomcq",
+    "audiomcq_synth",
+)
+
 
 def real_data_dir() -> Path:
     """../shared/data relative to the clone (CI), else /work/shared/data."""

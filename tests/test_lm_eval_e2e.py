@@ -17,24 +17,16 @@ pytest.importorskip("transformers")
 from audiomcq_plugins.benchmarks.fixtures import write_fixture  # noqa: E402
 from audiomcq_plugins.integrations.lm_eval import register, task_manager  # noqa: E402
 from audiomcq_plugins.models.tiny import build_tiny_model  # noqa: E402
+from tests.bench_helpers import CONTRACT_TASKS  # noqa: E402
 
 pytestmark = pytest.mark.slow
-BENCHMARKS = [
-    "mmau_test_mini",
-    "mmau_test",
-    "mmar",
-    "mmsu",
-    "dcase2026_task5_dev",
-    "audiomcq",
-    "audiomcq_synth",
-]
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
     data = root / "data"
-    for name in BENCHMARKS:
+    for name in CONTRACT_TASKS:
         write_fixture(name, data / name, n=4, max_seconds=0.5)
     text_dir = root / "text_tasks"
     text_dir.mkdir()
@@ -79,11 +71,11 @@ def test_every_benchmark_with_the_omni_thinker(env):
     out = _evaluate(
         env,
         "audiomcq-hf",
-        [*BENCHMARKS, "audio_mcq_silent"],
+        [*CONTRACT_TASKS, "audio_mcq_silent"],
         {"pretrained": str(env["qwen2.5-omni"]), "device": "cpu", "batch_size": 4},
     )
     res = out["results"]
-    for name in BENCHMARKS:
+    for name in CONTRACT_TASKS:
         assert res[name]["sample_len"] == 4
         if name == "mmau_test":  # answers withheld: predictions only
             assert np.isnan(res[name]["acc,none"])

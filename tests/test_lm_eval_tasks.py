@@ -19,22 +19,13 @@ from audiomcq_plugins.integrations.lm_eval import (  # noqa: E402
     task_yaml,  # noqa: E402
     tasks,
 )
-
-CONTRACT = [
-    "mmau_test_mini",
-    "mmau_test",
-    "mmar",
-    "mmsu",
-    "dcase2026_task5_dev",
-    "audiomcq",
-    "audiomcq_synth",
-]
+from tests.bench_helpers import CONTRACT_TASKS  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("data")
-    for name in CONTRACT:
+    for name in CONTRACT_TASKS:
         write_fixture(name, root / name, n=4, max_seconds=0.5)
     return root
 
@@ -54,7 +45,7 @@ def test_every_shipped_yaml_is_indexed():
         key = "group" if text.count("\ngroup: ") else "task"
         name = next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith(key))
         assert name in names, f"{path.name} was not indexed (lm-eval skips broken YAML silently)"
-    for name in CONTRACT:
+    for name in CONTRACT_TASKS:
         assert {name, f"{name}_silent"} <= names
     assert {"audio_mcq", "audio_mcq_silent", "mmau_test_mini_loglik"} <= names
 
