@@ -191,7 +191,7 @@ def normalise_contribution(value: Any, where: str = "") -> str | None:
         return value.strip().lower()
     raise ValueError(
         f"{where}audio_contribution = {value!r}: expected one of {', '.join(CONTRIBUTIONS)} "
-        "or null; label the item with `audiomcq contribution` or fix the data file"
+        "or null; fix the label in the data file"
     )
 
 

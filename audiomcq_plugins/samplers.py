@@ -185,7 +185,7 @@ def curriculum(
             if unlabeled == "error":
                 raise SamplerOptionError(
                     f"sampler {name!r}: row {i} has no audio_contribution label; label the data "
-                    "(`audiomcq contribution`) or set unlabeled: weak|strong"
+                    "(an audio_contribution of weak or strong) or set unlabeled: weak|strong"
                 )
             label = unlabeled
         pools[label].append(i)
