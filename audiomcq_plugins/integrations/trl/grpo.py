@@ -129,20 +129,26 @@ def main(argv: list[str] | None = None) -> int:
             "the recipe names no `reward_funcs`; e.g. reward_funcs: [accuracy, format]"
         )
     training_args.model_init_kwargs = model_init_kwargs(training_args, model_args)
-    dataset = load_datasets(script_args, dataset_args, "grpo")
     trainer = AudioGRPOTrainer(
         model=model_args.model_name_or_path,
         reward_funcs=rewards,
         args=training_args,
-        train_dataset=dataset[script_args.dataset_train_split],
-        eval_dataset=dataset[script_args.dataset_test_split]
-        if training_args.eval_strategy != "no"
-        else None,
+        **splits(script_args, dataset_args, training_args, "grpo"),
         quantization_config=get_quantization_config(model_args),
         peft_config=get_peft_config(model_args),
     )
     finish(trainer, training_args)
     return 0
+
+
+def splits(script_args: Any, dataset_args: Any, training_args: Any, stage: str) -> dict:
+    """``train_dataset`` and ``eval_dataset`` (None unless evaluating), as TRL's scripts pick."""
+    dataset = load_datasets(script_args, dataset_args, stage)
+    evaluate = training_args.eval_strategy != "no"
+    return {
+        "train_dataset": dataset[script_args.dataset_train_split],
+        "eval_dataset": dataset[script_args.dataset_test_split] if evaluate else None,
+    }
 
 
 def finish(trainer: Any, training_args: Any) -> None:

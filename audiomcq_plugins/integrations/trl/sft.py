@@ -147,21 +147,17 @@ def make_parser(prog: str | None = None) -> Any:
 def main(argv: list[str] | None = None) -> int:
     from trl import get_peft_config, get_quantization_config
 
-    from audiomcq_plugins.integrations.trl.grpo import finish, load_datasets, model_init_kwargs
+    from audiomcq_plugins.integrations.trl.grpo import finish, model_init_kwargs, splits
 
     parser = make_parser(prog="audiomcq train sft")
     script_args, training_args, model_args, dataset_args = parser.parse_args_and_config(
         argv, fail_with_unknown_args=False
     )
     training_args.model_init_kwargs = model_init_kwargs(training_args, model_args)
-    dataset = load_datasets(script_args, dataset_args, "sft")
     trainer = AudioSFTTrainer(
         model_args.model_name_or_path,
         training_args,
-        train_dataset=dataset[script_args.dataset_train_split],
-        eval_dataset=dataset[script_args.dataset_test_split]
-        if training_args.eval_strategy != "no"
-        else None,
+        **splits(script_args, dataset_args, training_args, "sft"),
         quantization_config=get_quantization_config(model_args),
         peft_config=get_peft_config(model_args),
     )
