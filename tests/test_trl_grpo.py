@@ -75,20 +75,25 @@ def test_audio_tower_gets_gradients(arch, data_dir, tmp_path):
     assert "reward" in logged
 
 
-def test_every_forward_depends_on_the_audio(tmp_path):
-    """Policy, reference and old-policy forwards: identical token ids with different clips
-    give different log-probs; with the same clip, identical log-probs."""
+@pytest.fixture(scope="module")
+def same_length_dir(tmp_path_factory):
+    """Eight different tones of equal length: every prompt has the same token ids."""
+    from audiomcq_plugins.audio import write_audio
     from audiomcq_plugins.integrations.trl.data import prepare
     from tests.trl_fixtures import write_items
 
-    # Equal-length clips so that every prompt has the same token ids.
-    items = write_items(tmp_path / "clips", 8)
-    from audiomcq_plugins.audio import write_audio
-
+    root = tmp_path_factory.mktemp("same-length")
+    items = write_items(root / "clips", 8)
     for i in range(8):
-        write_audio(tmp_path / "clips" / f"clip{i}.wav", tone(300 + 150 * i, 0.5), 16000)
-    prepare(items, tmp_path / "clips", tmp_path / "trl")
-    trainer = make_trainer("qwen2.5-omni", tmp_path / "trl", tmp_path)
+        write_audio(root / "clips" / f"clip{i}.wav", tone(300 + 150 * i, 0.5), 16000)
+    prepare(items, root / "clips", root / "trl")
+    return root / "trl"
+
+
+def test_every_forward_depends_on_the_audio(same_length_dir, tmp_path):
+    """Policy, reference and old-policy forwards: identical token ids with different clips
+    give different log-probs; with the same clip, identical log-probs."""
+    trainer = make_trainer("qwen2.5-omni", same_length_dir, tmp_path)
     original = trainer._get_per_token_logps_and_entropies
     checked: dict[str, int] = {}
 
@@ -118,6 +123,41 @@ def test_every_forward_depends_on_the_audio(tmp_path):
     trainer._get_per_token_logps_and_entropies = spy
     trainer.train()
     assert set(checked) == {"policy", "ref", "old"}, checked
+
+
+def test_rows_keep_their_clip_through_shuffle_and_accumulation(same_length_dir, tmp_path):
+    """Every row of every loss forward carries the clip its completion was generated from,
+    after TRL's shuffle of the generation batch and its split into accumulation steps."""
+    trainer = make_trainer(
+        "qwen2.5-omni", same_length_dir, tmp_path, num_iterations=1, beta=0.0, max_steps=2
+    )
+    assert trainer.args.steps_per_generation == 2
+    generated: dict[tuple, set[float]] = {}
+    original_generate = trainer._generate_single_turn
+
+    def record(prompt_ids, images, fields, *args, **kwargs):
+        completion_ids, logprobs = original_generate(prompt_ids, images, fields, *args, **kwargs)
+        for i, features in enumerate(fields["input_features"]):
+            key = (tuple(prompt_ids[i]), tuple(completion_ids[i]))
+            generated.setdefault(key, set()).add(round(float(features.sum()), 3))
+        return completion_ids, logprobs
+
+    seen = []
+    original_loss = trainer._compute_loss
+
+    def check(model, inputs):
+        for i, features in enumerate(inputs["audio:input_features"]):
+            prompt = inputs["prompt_ids"][i][inputs["prompt_mask"][i].bool()]
+            completion = inputs["completion_ids"][i][inputs["completion_mask"][i].bool()]
+            key = (tuple(prompt.tolist()), tuple(completion.tolist()))
+            seen.append(round(float(features.sum()), 3) in generated[key])
+        return original_loss(model, inputs)
+
+    trainer._generate_single_turn = record
+    trainer._compute_loss = check
+    trainer.train()
+    assert len({v for values in generated.values() for v in values}) == 8  # 8 distinct clips
+    assert seen and all(seen), seen
 
 
 def test_contribution_weights_scale_advantages_and_loss(data_dir, tmp_path):
