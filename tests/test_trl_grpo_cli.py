@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("trl")
 yaml = pytest.importorskip("yaml")
 
-from tests.trl_fixtures import subprocess_env, tiny_checkpoint, trl_data  # noqa: E402
+from tests.trl_fixtures import run_ok, subprocess_env, tiny_checkpoint, trl_data  # noqa: E402
 
 
 def recipe(tmp_path, data_dir, **overrides):
@@ -46,14 +46,6 @@ def recipe(tmp_path, data_dir, **overrides):
     return path
 
 
-def run(cmd, cwd):
-    proc = subprocess.run(
-        cmd, cwd=cwd, env=subprocess_env(), capture_output=True, text=True, timeout=600
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    return proc
-
-
 def history(checkpoint):
     return json.loads((checkpoint / "trainer_state.json").read_text())["log_history"]
 
@@ -61,12 +53,12 @@ def history(checkpoint):
 def test_trl_cli_then_resume_with_our_entry_point(tmp_path):
     data_dir = trl_data(tmp_path / "data")
     config = recipe(tmp_path, data_dir)
-    run([sys.executable, "-m", "trl.cli.main", "grpo", "--config", str(config)], tmp_path)
+    run_ok([sys.executable, "-m", "trl.cli.main", "grpo", "--config", str(config)], tmp_path)
     first = history(tmp_path / "out" / "checkpoint-1")
     # only the audio trainer logs contribution weights: the import of our reward installed it
     assert any("contribution_weight/mean" in e for e in first)
 
-    run(
+    run_ok(
         [
             sys.executable,
             "-m",

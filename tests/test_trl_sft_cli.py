@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 pytest.importorskip("trl")
 yaml = pytest.importorskip("yaml")
 
-from tests.trl_fixtures import subprocess_env, tiny_checkpoint, trl_data  # noqa: E402
+from tests.trl_fixtures import run_ok, tiny_checkpoint, trl_data  # noqa: E402
 
 
 def recipe(tmp_path, arch, data_dir, **overrides):
@@ -37,10 +36,7 @@ def recipe(tmp_path, arch, data_dir, **overrides):
 
 
 def train_loss(cmd, cwd):
-    proc = subprocess.run(
-        cmd, cwd=cwd, env=subprocess_env(), capture_output=True, text=True, timeout=600
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    proc = run_ok(cmd, cwd)
     found = re.findall(r"'train_loss': '?([0-9.]+)", proc.stdout + proc.stderr)
     assert found, proc.stdout[-2000:]
     return float(found[-1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -104,3 +105,12 @@ def subprocess_env() -> dict[str, str]:
         ACCELERATE_USE_CPU="true",
     )
     return env
+
+
+def run_ok(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run a training command in a subprocess (offline env); fail the test with its log tail."""
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=subprocess_env(), capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return proc
