@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-import pluggy
-
-#: Decorator for hook implementations in plugins (see :mod:`audiomcq_plugins.hookspecs`).
-hookimpl = pluggy.HookimplMarker("audiomcq")
+from audiomcq_plugins.hookspecs import hookimpl
 
 try:
     __version__ = version("audiomcq-plugins")

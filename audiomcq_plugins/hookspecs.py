@@ -1,17 +1,19 @@
 """Hook specifications: everything a plugin can add to audiomcq-plugins.
 
-A plugin is any module or object with functions decorated by :data:`audiomcq_plugins.hookimpl`,
-registered through the ``audiomcq`` entry-point group::
+A plugin is any module or object with functions decorated by :data:`hookimpl` (also importable
+as ``audiomcq_plugins.hookimpl``), registered through the ``audiomcq`` entry-point group::
 
     # pyproject.toml of a third-party package
     [project.entry-points.audiomcq]
     my_plugin = "my_package.audiomcq_plugin"
 
-The ``register_*`` hooks follow one pattern: the hook receives a ``register`` callable and calls
-it once per thing it contributes. Names are global: registering a name that another plugin (or
-the same one) already registered raises :class:`audiomcq_plugins.plugins.DuplicateNameError`
-naming both plugins. The built-in benchmarks, prompt formats, scorers, rewards and samplers are
-registered through these same hooks.
+Every ``register_*`` hook has one shape: it receives a ``register`` callable and calls
+``register(name, value)`` once per thing it contributes. Names are global within their kind:
+registering a name that another plugin (or the same one) already registered raises
+:class:`audiomcq_plugins.plugins.DuplicateNameError` naming both plugins. The built-in
+benchmarks, prompt formats, scorers, rewards and samplers are registered through these same
+hooks. Hooks are called lazily, the first time a registry of their kind is used, so they must
+be cheap: import heavy libraries inside the registered functions, not in the hook.
 """
 
 from __future__ import annotations
@@ -22,17 +24,23 @@ from typing import Any
 import pluggy
 
 hookspec = pluggy.HookspecMarker("audiomcq")
+#: Decorator for hook implementations in plugins.
+hookimpl = pluggy.HookimplMarker("audiomcq")
 
 
 @hookspec
-def register_benchmarks(register: Callable[[Any], None]) -> None:
+def register_benchmarks(register: Callable[[str, Any], None]) -> None:
     """Register benchmark specifications.
 
-    :param register: call ``register(spec)`` once per benchmark, with a
-        :class:`audiomcq_plugins.benchmarks.BenchmarkSpec`. ``spec.name`` is the key used by
+    :param register: call ``register(spec.name, spec)`` once per benchmark, with a
+        :class:`audiomcq_plugins.benchmarks.BenchmarkSpec`. The name is the key used by
         ``audiomcq prepare``, ``audiomcq score --benchmark`` and the harness tasks;
         ``spec.reader(spec, root, metadata_files, quirks, options)`` turns the benchmark's
-        source files into canonical :class:`audiomcq_plugins.items.Item` records.
+        source files into canonical :class:`audiomcq_plugins.items.Item` records. Every
+        registered benchmark gets the harness tasks ``<name>``, ``<name>_silent`` and (when
+        its answers ship) ``<name>_loglik`` (see :mod:`audiomcq_plugins.tasks`), with
+        ``spec.breakdown_values``, ``spec.generation`` and ``spec.groups``; ``family`` is a
+        free label and ``score_format`` says which prediction files ``audiomcq score`` reads.
     :returns: nothing; the return value is ignored.
 
     Not firstresult: every plugin's implementation is called.
@@ -95,6 +103,24 @@ def register_samplers(register: Callable[[str, Callable[..., Any]], None]) -> No
         ``RepeatSampler`` (see :mod:`audiomcq_plugins.samplers`). Every process builds it with
         the same seed and must yield the same sequence. Import torch inside the factory so that
         registration stays cheap.
+    :returns: nothing; the return value is ignored.
+
+    Not firstresult: every plugin's implementation is called.
+    """
+
+
+@hookspec
+def register_commands(register: Callable[[str, Callable[[Any], None]], None]) -> None:
+    """Register ``audiomcq`` subcommands.
+
+    :param register: call ``register(name, configure)`` once per subcommand, where
+        ``configure(parser)`` receives the :class:`argparse.ArgumentParser` of
+        ``audiomcq <name>`` (its help is the first line of ``configure``'s docstring, its
+        description the rest), adds its arguments and sets
+        ``parser.set_defaults(func=run)``; ``run(args) -> int | None`` is called with the
+        parsed arguments and its result is the exit status. Raise ``ValueError`` (or
+        :class:`audiomcq_plugins.cli.CLIError`) for a user mistake: the CLI prints it in one
+        line with exit status 2. A name that a built-in command uses is an error.
     :returns: nothing; the return value is ignored.
 
     Not firstresult: every plugin's implementation is called.

@@ -26,7 +26,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "audiomcq_plugins.samplers",
 )
 
-KINDS = ("benchmarks", "prompt_formats", "scorers", "rewards", "samplers")
+KINDS = ("benchmarks", "prompt_formats", "scorers", "rewards", "samplers", "commands")
 
 
 class RegistryError(Exception):
@@ -128,19 +128,28 @@ def registry(kind: str) -> Registry:
     if kind not in KINDS:
         raise UnknownNameError(f"unknown registry {kind!r}; known: {', '.join(KINDS)}")
     if kind not in _registries:
-        pm = get_plugin_manager()
-        reg = Registry(kind)
-        hook = getattr(pm.hook, f"register_{kind}")
-        # Call each implementation separately so every name is attributed to its plugin.
-        for impl in reversed(hook.get_hookimpls()):
-            if kind == "benchmarks":
-                impl.function(
-                    register=lambda spec, _p=impl.plugin_name: reg.add(spec.name, spec, _p)
-                )
-            else:
-                impl.function(register=lambda n, v, _p=impl.plugin_name: reg.add(n, v, _p))
-        _registries[kind] = reg
+        _registries[kind] = _build(kind)
     return _registries[kind]
+
+
+def _build(kind: str) -> Registry:
+    """Call ``register_<kind>`` of every plugin, in registration order (built-ins first).
+
+    Each plugin is called through its own subset of the hook, so every name it registers is
+    attributed to it (for clash messages and ``audiomcq plugins``).
+    """
+    pm = get_plugin_manager()
+    hook_name = f"register_{kind}"
+    reg = Registry(kind)
+    named = [(n, p) for n, p in pm.list_name_plugin() if p is not None]
+    implementers = {impl.plugin for impl in getattr(pm.hook, hook_name).get_hookimpls()}
+    for name, plugin in named:
+        if plugin not in implementers:
+            continue
+        others = [p for _, p in named if p is not plugin]
+        call = pm.subset_hook_caller(hook_name, remove_plugins=others)
+        call(register=lambda n, v, _p=name: reg.add(n, v, _p))
+    return reg
 
 
 def get(kind: str, name: str) -> Any:

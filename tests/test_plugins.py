@@ -20,6 +20,8 @@ class TestThirdPartyPlugin:
             "prompt_formats": ["sample-yes-no"],
             "scorers": ["sample-first-word"],
             "rewards": ["sample_brevity"],
+            "samplers": ["sample_reversed"],
+            "commands": ["birdsong-habitats"],
         }
 
     def test_available_in_python_api(self, sample_plugin_site):

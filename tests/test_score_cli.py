@@ -10,12 +10,13 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from audiomcq_plugins import hookimpl, plugins
+from audiomcq_plugins.benchmarks import get_spec
 from audiomcq_plugins.cli import main
 from audiomcq_plugins.scoring import Verdict, aggregate, format_table, score_file
 from audiomcq_plugins.scoring.formats import InputError
@@ -247,11 +248,13 @@ class TestMMSU:
 
 
 class TestBenchmarkNames:
-    def test_registered_benchmark_names_its_family(self, tmp_path, capsys, fresh_plugins):
+    def test_registered_benchmark_names_its_score_format(self, tmp_path, capsys, fresh_plugins):
+        copy = replace(get_spec("mmar"), name="my_mmar_copy", family="my-own-family")
+
         class Plugin:
             @hookimpl
             def register_benchmarks(self, register):
-                register(SimpleNamespace(name="my_mmar_copy", family="mmar"))
+                register(copy.name, copy)
 
         plugins.register_plugin(Plugin(), name="test-my-mmar")
         try:
@@ -288,6 +291,8 @@ class TestErrors:
              "mmsu", "strict", r"id 'z'.*choice_a"),
             (json.dumps([dict(MMAU_ITEMS[0], answer="")]), "mmau", "strict", r"withheld"),
             (json.dumps(MMAU_ITEMS), "mmxx", "strict", r"unknown benchmark 'mmxx'"),
+            (json.dumps(MMAU_ITEMS), "dcase2026_task5_dev", "strict",
+             r"'dcase2026_task5_dev' does not say.*score_format = None"),
             (json.dumps([MMAU_ITEMS[3]]), "mmau", "official", r"model_output / model_prediction"),
         ],
     )  # fmt: skip

@@ -9,8 +9,8 @@
 
 from audiomcq_plugins.benchmarks.records import MissingColumnError
 from audiomcq_plugins.benchmarks.spec import (
+    DEFAULT_GENERATION,
     ENV_VAR,
-    FAMILIES,
     BenchmarkSpec,
     DataNotFoundError,
     LoadedBenchmark,
@@ -19,8 +19,8 @@ from audiomcq_plugins.benchmarks.spec import (
 )
 
 __all__ = [
+    "DEFAULT_GENERATION",
     "ENV_VAR",
-    "FAMILIES",
     "BenchmarkSpec",
     "DataNotFoundError",
     "LoadedBenchmark",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from audiomcq_plugins.benchmarks.records import json_reader
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec
+from audiomcq_plugins.items import CONTRIBUTIONS
 
 FIELDS = {
     "id": "id",
@@ -26,6 +27,7 @@ FIELDS = {
     "audio_contribution": "audio-contribution",
 }
 BREAKDOWNS = ("question_type", "audio_contribution", "source_dataset")
+QUESTION_TYPES = ("sound", "music", "speech", "temporal")
 
 AUDIOMCQ = BenchmarkSpec(
     name="audiomcq",
@@ -39,6 +41,7 @@ AUDIOMCQ = BenchmarkSpec(
     "LibriTTS-R, TACOS)",
     hub_id="inclusionAI/AudioMCQ",
     breakdowns=BREAKDOWNS,
+    breakdown_values={"question_type": QUESTION_TYPES, "audio_contribution": CONTRIBUTIONS},
     options={"default_fields": FIELDS, "audio_root_template": "audio/{source_dataset}"},
 )
 
@@ -52,6 +55,7 @@ AUDIOMCQ_STRONGAC = BenchmarkSpec(
     layout="data.jsonl + the audio files its audio_path values point to",
     hub_id="Harland/AudioMCQ-StrongAC-GeminiCoT",
     breakdowns=("question_type", "source_dataset"),
+    breakdown_values={"question_type": QUESTION_TYPES},
     # The set is the strong subset by construction; a record without the label is strong.
     options={"default_fields": FIELDS, "default_contribution": "strong"},
 )

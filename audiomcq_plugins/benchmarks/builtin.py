@@ -19,6 +19,6 @@ BUILTIN_SPECS = (
 
 
 @hookimpl
-def register_benchmarks(register: Callable[[Any], None]) -> None:
+def register_benchmarks(register: Callable[[str, Any], None]) -> None:
     for spec in BUILTIN_SPECS:
-        register(spec)
+        register(spec.name, spec)

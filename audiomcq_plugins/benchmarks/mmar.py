@@ -23,6 +23,20 @@ MMAR = BenchmarkSpec(
     default_prompt="mmar",
     official_scorer="mmau-official",  # MMAR's script reuses MMAU's string_match
     breakdowns=("modality", "category", "sub-category", "language"),
+    breakdown_values={
+        "modality": (
+            "sound",
+            "music",
+            "speech",
+            "mix-sound-music",
+            "mix-sound-speech",
+            "mix-music-speech",
+            "mix-sound-music-speech",
+        ),
+        "category": ("Signal Layer", "Perception Layer", "Semantic Layer", "Cultural Layer"),
+    },
+    score_format="mmar",
+    groups=("audio_mcq",),
     options={
         "default_fields": {
             "id": "id",

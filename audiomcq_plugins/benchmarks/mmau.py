@@ -33,6 +33,11 @@ _COMMON = dict(
     default_prompt="mmau",
     official_scorer="mmau-official",
     breakdowns=BREAKDOWNS,
+    breakdown_values={
+        "task": ("sound", "music", "speech"),
+        "difficulty": ("easy", "medium", "hard"),
+    },
+    score_format="mmau",
 )
 
 MMAU_TEST_MINI = BenchmarkSpec(
@@ -44,6 +49,7 @@ MMAU_TEST_MINI = BenchmarkSpec(
     hub_id="gamma-lab-umd/MMAU-test-mini",
     revision="github:Sakshi113/MMAU@110127f5 (content f0a4a97, v05.15.25)",
     expected_sha256=TEST_MINI_SHA256,
+    groups=("audio_mcq",),
     options={"default_fields": FIELDS, "audio_dir": "test-mini-audios"},
     **_COMMON,
 )

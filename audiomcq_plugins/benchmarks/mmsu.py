@@ -47,6 +47,9 @@ MMSU = BenchmarkSpec(
     default_prompt="mmsu",
     official_scorer="mmsu-official",
     breakdowns=("category", "sub-category", "sub-sub-category", "task_name"),
+    breakdown_values={"category": ("perception", "reasoning")},
+    score_format="mmsu",
+    groups=("audio_mcq",),
     options={
         "default_fields": {
             "id": "id",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +23,10 @@ from typing import Any
 from audiomcq_plugins.benchmarks.normalize import Quirks
 from audiomcq_plugins.items import Item, Problem, ValidationError
 
-FAMILIES = ("mmau", "mmar", "mmsu", "audiomcq", "dcase", "synth")
 ENV_VAR = "AUDIOMCQ_DATA_DIR"
+#: Generation settings of every task unless a spec overrides them (``spec.generation``):
+#: greedy, up to 256 new tokens, no stop strings besides the model's end of turn.
+DEFAULT_GENERATION: Mapping[str, Any] = {"until": [], "max_gen_toks": 256, "do_sample": False}
 
 #: A family reader: (spec, root, metadata files, quirks, options) -> items.
 Reader = Callable[["BenchmarkSpec", Path, list[Path], Quirks, dict[str, Any]], list[Item]]
@@ -99,13 +101,41 @@ class BenchmarkSpec:
     expected_sha256: str | None = None
     default_prompt: str = "r1aqa"
     official_scorer: str = "r1aqa-official"
+    #: fields copied from each source record into the item's breakdown
     breakdowns: tuple[str, ...] = ()
+    #: field -> its values, for the breakdowns every harness task reports one accuracy per
+    #: value of (``acc_<field>_<value>``); each field must be one of ``breakdowns``
+    breakdown_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     answers_withheld: bool = False
+    #: the prediction-file format ``audiomcq score --benchmark NAME`` reads: one of
+    #: :data:`audiomcq_plugins.scoring.formats.FORMATS` (mmau, mmar, mmsu), or None (no format)
+    score_format: str | None = None
+    #: overrides of :data:`DEFAULT_GENERATION` for this benchmark's generation tasks
+    generation: Mapping[str, Any] = field(default_factory=dict)
+    #: task groups the benchmark's tasks join (e.g. ``audio_mcq``; one group per variant)
+    groups: tuple[str, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.family not in FAMILIES:
-            raise ValueError(f"benchmark {self.name!r}: family must be one of {FAMILIES}")
+        for name in self.breakdown_values:
+            if name not in self.breakdowns:
+                raise ValueError(
+                    f"benchmark {self.name!r}: breakdown_values names field {name!r}, which is "
+                    f"not among breakdowns {self.breakdowns}; add it to breakdowns"
+                )
+        if self.score_format is not None:
+            from audiomcq_plugins.scoring.formats import FORMATS
+
+            if self.score_format not in FORMATS:
+                raise ValueError(
+                    f"benchmark {self.name!r}: score_format {self.score_format!r} is not a "
+                    f"prediction format; use one of {', '.join(FORMATS)} or None"
+                )
+
+    @property
+    def generation_settings(self) -> dict[str, Any]:
+        """:data:`DEFAULT_GENERATION` with this benchmark's overrides applied."""
+        return {**DEFAULT_GENERATION, **self.generation}
 
     # -- locating the files -------------------------------------------------------------
 

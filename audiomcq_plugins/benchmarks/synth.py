@@ -31,12 +31,13 @@ from typing import Any
 import numpy as np
 
 from audiomcq_plugins.audio import SAMPLE_RATE, to_target, write_audio
+from audiomcq_plugins.benchmarks.audiomcq import QUESTION_TYPES
+from audiomcq_plugins.items import CONTRIBUTIONS
 
 SR = SAMPLE_RATE
 METADATA_FILE = "audiomcq_synth.json"
 SOURCE = "synth"
 AUDIO_DIR = f"audio/{SOURCE}"  # the AudioMCQ per-source audio root
-QUESTION_TYPES = ("sound", "music", "speech", "temporal")
 
 
 # -- signal primitives ------------------------------------------------------------------------
@@ -510,6 +511,7 @@ AUDIOMCQ_SYNTH = SynthSpec(
     metadata=(METADATA_FILE,),
     layout=f"{METADATA_FILE} + {AUDIO_DIR}/<id>.wav (made by audiomcq_plugins.benchmarks.synth)",
     breakdowns=("question_type", "audio_contribution", "subtask"),
+    breakdown_values={"question_type": QUESTION_TYPES, "audio_contribution": CONTRIBUTIONS},
     options={"default_fields": FIELDS, "audio_root_template": "audio/{source_dataset}"},
 )
 

@@ -1,10 +1,12 @@
-"""The ``audiomcq`` command. Each subcommand lives in its own module exposing
-``add_parser(subparsers)``, which registers the subcommand and sets ``func`` on it."""
+"""The ``audiomcq`` command. Each built-in subcommand lives in its own module exposing
+``add_parser(subparsers)``, which registers the subcommand and sets ``func`` on it; plugins add
+theirs through the ``register_commands`` hook (:func:`add_plugin_commands`)."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import sys
 
 from audiomcq_plugins import __version__
@@ -36,12 +38,41 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"audiomcq_plugins.cli.{name}").add_parser(sub)
+    add_plugin_commands(sub)
     return parser
 
 
+def add_plugin_commands(sub: argparse._SubParsersAction) -> None:
+    """Add every command registered through ``register_commands``: ``configure(parser)``
+    gets the new subparser (help: its docstring's first line; description: the rest)."""
+    from audiomcq_plugins import plugins
+
+    for entry in plugins.registry("commands").entries.values():
+        if entry.name in sub.choices:
+            raise plugins.DuplicateNameError(
+                f"command {entry.name!r} of plugin {entry.plugin!r} is a built-in `audiomcq` "
+                "command; rename it"
+            )
+        doc = inspect.getdoc(entry.value) or ""
+        summary, _, rest = doc.partition("\n")
+        parser = sub.add_parser(entry.name, help=summary, description=rest.strip() or summary)
+        entry.value(parser)
+        if not parser.get_default("func"):
+            raise plugins.RegistryError(
+                f"command {entry.name!r} of plugin {entry.plugin!r} set no func: its configure "
+                "function must call parser.set_defaults(func=run)"
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
+    from audiomcq_plugins.plugins import RegistryError
+
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except RegistryError as exc:  # a plugin's commands clash or are malformed
+        print(f"audiomcq: error: {exc}", file=sys.stderr)
+        return 2
     args, extra = parser.parse_known_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

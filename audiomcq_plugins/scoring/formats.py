@@ -105,8 +105,8 @@ FORMATS: dict[str, ScoreFormat] = {
 
 
 def resolve_format(benchmark: str) -> ScoreFormat:
-    """A family name, or a registered benchmark whose spec names its family in
-    ``score_format`` (or ``family``)."""
+    """A format name (``mmau``, ``mmar``, ``mmsu``), or a registered benchmark whose spec
+    names one in ``score_format``."""
     if benchmark in FORMATS:
         return FORMATS[benchmark]
     from audiomcq_plugins import plugins
@@ -118,13 +118,12 @@ def resolve_format(benchmark: str) -> ScoreFormat:
             f"unknown benchmark {benchmark!r}: choose one of {', '.join(FORMATS)} "
             f"or a registered benchmark whose spec sets score_format ({exc})"
         ) from None
-    family = getattr(spec, "score_format", None) or getattr(spec, "family", None)
-    if family not in FORMATS:
+    if spec.score_format not in FORMATS:
         raise InputError(
             f"benchmark {benchmark!r} does not say which prediction format it uses "
-            f"(score_format/family = {family!r}); pass --benchmark {' or '.join(FORMATS)}"
+            f"(score_format = {spec.score_format!r}); pass --benchmark {' or '.join(FORMATS)}"
         )
-    return FORMATS[family]
+    return FORMATS[spec.score_format]
 
 
 def read_records(path: str | Path) -> list[Record]:

@@ -18,8 +18,11 @@ TASK_DIR = Path(__file__).resolve().parents[2] / "task_configs"
 
 
 def task_dir() -> Path:
-    """The directory holding our task and group YAMLs (pass it as ``--include_path``)."""
-    return TASK_DIR
+    """A directory with the YAML of every registered task and group (pass it as
+    ``--include_path``): the shipped ``task_configs/`` unless plugins add tasks."""
+    from audiomcq_plugins.integrations.lm_eval.task_yaml import task_dir as registry_task_dir
+
+    return registry_task_dir()
 
 
 def register() -> None:
@@ -31,4 +34,4 @@ def task_manager(include_path: list[str] | None = None, **kwargs: Any) -> Any:
     """An lm-eval ``TaskManager`` that knows our tasks (and ``include_path`` extras)."""
     from lm_eval.tasks import TaskManager
 
-    return TaskManager(include_path=[str(TASK_DIR), *(include_path or [])], **kwargs)
+    return TaskManager(include_path=[str(task_dir()), *(include_path or [])], **kwargs)

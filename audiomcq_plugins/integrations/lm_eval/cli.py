@@ -13,22 +13,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from audiomcq_plugins.integrations.lm_eval import TASK_DIR, register
+from audiomcq_plugins.integrations.lm_eval import TASK_DIR, register, task_dir
 
 
 def _add_task_dir() -> None:
-    """Make every lm-eval ``TaskManager`` in this process index our task directory too."""
+    """Make every lm-eval ``TaskManager`` in this process index our task directory too (the
+    one with plugin tasks when plugins add any; a user's own copy of ours is not indexed twice)."""
     from lm_eval.tasks import TaskManager
 
     init = TaskManager.__init__
     if getattr(init, "_audiomcq", False):
         return
+    ours = task_dir()
 
     def patched(self: Any, verbosity: Any = None, include_path: Any = None, *a: Any, **k: Any):
         paths = include_path if isinstance(include_path, list) else [include_path]
-        paths = [p for p in paths if p]
-        if not any(Path(p).resolve() == TASK_DIR for p in paths):
-            paths.insert(0, str(TASK_DIR))
+        paths = [p for p in paths if p and Path(p).resolve() not in (TASK_DIR, ours.resolve())]
+        paths.insert(0, str(ours))
         return init(self, verbosity, paths, *a, **k)
 
     patched._audiomcq = True  # type: ignore[attr-defined]
