@@ -27,3 +27,29 @@ def real_data_dir() -> Path:
         if (cand / "mmau-test-mini.json").is_file() and (cand / "MMAR-meta.jsonl").is_file():
             return cand
     pytest.skip("real metadata (../shared/data) is absent on this machine")
+
+
+#: The sample plugin's benchmark, item by item: (key, habitat, options, answer).
+BIRDS = [
+    ("b1", "forest", ["owl", "wren"], "wren"),
+    ("b2", "wetland", ["heron", "crane", "stork"], "heron"),
+]
+
+
+def write_birds(root: Path) -> Path:
+    """A copy of the sample plugin's benchmark in its own layout (birds.jsonl + clips/)."""
+    import json
+
+    import numpy as np
+
+    from audiomcq_plugins.audio import write_audio
+
+    rng = np.random.default_rng(0)
+    (root / "clips").mkdir(parents=True)
+    lines = []
+    for key, habitat, opts, gold in BIRDS:
+        write_audio(root / f"clips/{key}.wav", rng.uniform(-0.5, 0.5, 8000).astype(np.float32))
+        rec = {"key": key, "clip": f"clips/{key}.wav", "q": "Which bird sings?"}
+        lines.append(json.dumps({**rec, "opts": opts, "gold": gold, "habitat": habitat}))
+    (root / "birds.jsonl").write_text("\n".join(lines) + "\n")
+    return root

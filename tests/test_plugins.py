@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from audiomcq_plugins import hookimpl, plugins
+from audiomcq_plugins import hookimpl, hookspecs, plugins
 from audiomcq_plugins.plugins import DuplicateNameError, UnknownNameError
+from tests.bench_helpers import write_birds
 
 
 class TestThirdPartyPlugin:
@@ -113,6 +116,81 @@ class TestThirdPartyPlugin:
         from audiomcq_plugins.integrations.trl.grpo import resolve_reward
 
         assert resolve_reward("sample_brevity")(["p"], ["abc"]) == [0.25]
+
+    def test_command_added_to_cli(self, sample_plugin_site, tmp_path):
+        src = write_birds(tmp_path / "birds")
+        run = [sys.executable, "-m", "audiomcq_plugins"]
+        out = subprocess.run(
+            [*run, "birdsong-habitats", str(src)], capture_output=True, text=True, check=True
+        ).stdout
+        assert out.splitlines() == ["forest: 1", "wetland: 1"]
+        helps = subprocess.run([*run, "--help"], capture_output=True, text=True).stdout
+        assert "Count the items of a sample_birdsong copy per habitat." in helps
+
+    def test_task_dir_holds_plugin_tasks_and_follows_the_registry(
+        self, sample_plugin_site, tmp_path, monkeypatch
+    ):
+        from audiomcq_plugins.integrations.lm_eval import TASK_DIR, task_dir
+
+        monkeypatch.setenv("AUDIOMCQ_CACHE", str(tmp_path / "cache"))
+        with_plugin = task_dir()
+        assert with_plugin.parent == tmp_path / "cache" / "tasks"
+        names = {p.name for p in with_plugin.glob("*.yaml")}
+        assert {"sample_birdsong.yaml", "sample_birdsong_silent.yaml", "mmsu.yaml"} <= names
+        assert {p.name for p in TASK_DIR.glob("*.yaml")} == names - {
+            "sample_birdsong.yaml",
+            "sample_birdsong_silent.yaml",
+            "sample_birdsong_loglik.yaml",
+        }
+        printed = subprocess.run(
+            [sys.executable, "-m", "audiomcq_plugins", "task-dir"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert printed == str(with_plugin)
+        plugins.unregister_plugin("sample")
+        assert task_dir() == TASK_DIR  # nothing beyond the built-ins: the shipped YAMLs
+
+
+class TestHookSurface:
+    SPECS = sorted(n for n in dir(hookspecs) if hasattr(getattr(hookspecs, n), "audiomcq_spec"))
+
+    def test_every_hook_is_documented(self):
+        docs = (Path(__file__).parents[1] / "docs" / "plugins.md").read_text()
+        assert len(self.SPECS) >= 7
+        for name in self.SPECS:
+            fn = getattr(hookspecs, name)
+            doc = inspect.getdoc(fn) or ""
+            for param in inspect.signature(fn).parameters:
+                assert f":param {param}:" in doc, (name, param)
+            assert ":returns:" in doc, name
+            assert f"`{name}`" in docs, f"docs/plugins.md does not document {name}"
+
+    def test_sample_plugin_implements_every_hook(self, sample_plugin_site):
+        pm = plugins.get_plugin_manager()
+        sample = pm.get_plugin("sample")
+        implemented = {h.name for h in pm.get_hookcallers(sample)}
+        assert implemented == set(self.SPECS)
+
+    def test_register_hooks_share_one_shape(self):
+        for name in self.SPECS:
+            if name.startswith("register_"):
+                params = list(inspect.signature(getattr(hookspecs, name)).parameters)
+                assert params == ["register"], name
+                assert name.removeprefix("register_") in plugins.KINDS
+
+    def test_plugin_command_may_not_shadow_a_builtin(self, fresh_plugins, capsys):
+        from audiomcq_plugins.cli import main
+
+        class Shadow:
+            @hookimpl
+            def register_commands(self, register):
+                register("score", lambda parser: None)
+
+        plugins.register_plugin(Shadow(), name="shadow")
+        assert main(["plugins"]) == 2
+        assert "command 'score' of plugin 'shadow' is a built-in" in capsys.readouterr().err
 
 
 class TestRegistry:
