@@ -107,6 +107,13 @@ def get_plugin_manager() -> pluggy.PluginManager:
 
 def register_plugin(plugin: Any, name: str | None = None) -> None:
     """Register a plugin object at run time (tests, notebooks) and rebuild the registries."""
+    try:
+        hash(plugin)
+    except TypeError:
+        raise RegistryError(
+            f"plugin {name or plugin!r} is not hashable; register a module, a class or an "
+            "instance of a class that does not define __eq__"
+        ) from None
     get_plugin_manager().register(plugin, name=name)
     _registries.clear()
 
@@ -142,9 +149,9 @@ def _build(kind: str) -> Registry:
     hook_name = f"register_{kind}"
     reg = Registry(kind)
     named = [(n, p) for n, p in pm.list_name_plugin() if p is not None]
-    implementers = {impl.plugin for impl in getattr(pm.hook, hook_name).get_hookimpls()}
+    implementers = {impl.plugin_name for impl in getattr(pm.hook, hook_name).get_hookimpls()}
     for name, plugin in named:
-        if plugin not in implementers:
+        if name not in implementers:
             continue
         others = [p for _, p in named if p is not plugin]
         call = pm.subset_hook_caller(hook_name, remove_plugins=others)

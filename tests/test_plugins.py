@@ -34,6 +34,15 @@ class TestThirdPartyPlugin:
         reward = plugins.get("rewards", "sample_brevity")
         assert reward(["p"], ["abc"]) == [0.25]
 
+    def test_sampler_and_audio_hooks_used(self, sample_plugin_site):
+        pytest.importorskip("torch")
+        from audiomcq_plugins.audio import load_audio
+
+        sampler = plugins.get("samplers", "sample_reversed")(range(5), batch_size=2)
+        assert list(sampler) == [4, 3, 2, 1]  # the incomplete last batch is dropped
+        tone = load_audio("tone:440")
+        assert tone.duration == 1.0 and abs(float(tone.array.max()) - 1.0) < 1e-3
+
     def test_listed_by_cli(self, sample_plugin_site):
         out = subprocess.run(
             [sys.executable, "-m", "audiomcq_plugins", "plugins", "--json"],

@@ -8,8 +8,10 @@ import argparse
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "task-dir",
-        help="print the directory of our lm-eval task YAMLs",
-        description='Use as: lm_eval --include_path "$(audiomcq task-dir)" ...',
+        help="print a directory with the lm-eval YAML of every registered task",
+        description='Use as: lm_eval --include_path "$(audiomcq task-dir)" ... The shipped '
+        "task_configs/ unless plugins add benchmarks; then a cache directory holding every "
+        "task, rewritten when the registry changes.",
     )
     p.set_defaults(func=run)
 
