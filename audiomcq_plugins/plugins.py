@@ -62,6 +62,11 @@ class Registry:
                 f"plugin {plugin!r} registered a {self.kind[:-1]} with an invalid "
                 f"name {name!r}: names must be non-empty strings"
             )
+        if self.kind == "benchmarks" and getattr(value, "name", name) != name:
+            raise RegistryError(
+                f"plugin {plugin!r} registered benchmark {name!r} with a spec named "
+                f"{value.name!r}; call register(spec.name, spec)"
+            )
         if name in self.entries:
             first = self.entries[name].plugin
             raise DuplicateNameError(

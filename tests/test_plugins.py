@@ -227,6 +227,20 @@ class TestRegistry:
         msg = str(exc.value)
         assert "Did you mean 'exact-match'" in msg and "Known:" in msg
 
+    def test_benchmark_name_must_be_its_spec_name(self, fresh_plugins):
+        from audiomcq_plugins.benchmarks import get_spec
+
+        mmar = get_spec("mmar")
+
+        class P:
+            @hookimpl
+            def register_benchmarks(self, register):
+                register("my_mmar", mmar)
+
+        plugins.register_plugin(P(), name="p")
+        with pytest.raises(plugins.RegistryError, match="spec named 'mmar'.*register\\(spec.name"):
+            plugins.registry("benchmarks")
+
     def test_unknown_kind(self):
         with pytest.raises(UnknownNameError, match="unknown registry 'widgets'"):
             plugins.registry("widgets")
