@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 MIN_CHOICES, MAX_CHOICES = 2, 8
+#: The letters that name choices, in order ("A" is the first choice).
+LETTERS = "ABCDEFGH"[:MAX_CHOICES]
 CONTRIBUTIONS = ("weak", "strong")
 
 #: Breakdown fields an item may carry, under the benchmarks' own names.

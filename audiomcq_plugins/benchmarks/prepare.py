@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec, LoadedBenchmark, get_spec
+from audiomcq_plugins.cache import write_atomic
 from audiomcq_plugins.items import Item, Problem, ValidationError, write_items
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus")
@@ -84,10 +85,7 @@ def check_clip(job: tuple[str, Any, str, str | None, bool]) -> dict[str, Any]:
             data = audio["bytes"] if isinstance(audio, dict) else audio
             target = Path(data_root) / extract_to
             if not (target.is_file() and target.stat().st_size == len(data)):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(target.name + ".tmp")
-                tmp.write_bytes(data)
-                os.replace(tmp, target)
+                write_atomic(target, data)
             entry["audio"] = audio = extract_to
         if decode:
             clip = load_audio(audio, data_root=data_root, item_id=item_id)
@@ -160,12 +158,6 @@ def summarize(items: list[Item], spec: BenchmarkSpec) -> dict[str, Any]:
                 row["seconds"] = round(row.get("seconds", 0.0) + s, 1)
         out[name] = dict(sorted(table.items()))
     return out
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def prepare(
@@ -291,7 +283,7 @@ def prepare(
         "summary": summary,
     }
     # Meta first, items last: the items file exists only when the whole run is complete.
-    _atomic_write(meta_path, json.dumps(meta, indent=1, ensure_ascii=False))
+    write_atomic(meta_path, json.dumps(meta, indent=1, ensure_ascii=False).encode())
     tmp = items_path.with_name(items_path.name + ".tmp")
     write_items(items, tmp)
     os.replace(tmp, items_path)

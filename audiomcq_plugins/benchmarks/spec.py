@@ -13,14 +13,14 @@ Source resolution, first match wins:
 
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.benchmarks.normalize import Quirks
+from audiomcq_plugins.cache import sha256_files
 from audiomcq_plugins.items import Item, Problem, ValidationError
 
 FAMILIES = ("mmau", "mmar", "mmsu", "audiomcq", "dcase", "synth")
@@ -60,21 +60,6 @@ class LoadedBenchmark:
             "pinned_content": self.quirks.get("content_hash_matches_pin"),
             "n_items": len(self.items),
         }
-
-
-def sha256_files(paths: Sequence[Path]) -> str:
-    """sha256 of the one metadata file, or of the (name, sha256) list of several."""
-    digests = []
-    for p in paths:
-        h = hashlib.sha256()
-        with open(p, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        digests.append((p.name, h.hexdigest()))
-    if len(digests) == 1:
-        return digests[0][1]
-    joined = "\n".join(f"{name} {d}" for name, d in sorted(digests))
-    return hashlib.sha256(joined.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-LETTERS = "ABCDEFGH"
+from audiomcq_plugins.items import LETTERS
 
 # --- official conventions --------------------------------------------------------------------
 
