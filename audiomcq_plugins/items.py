@@ -7,10 +7,12 @@ collects *every* problem of a file at once, each naming the item id, the field a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from audiomcq_plugins.recordfiles import read_jsonl
 
 MIN_CHOICES, MAX_CHOICES = 2, 8
 #: The letters that name choices, in order ("A" is the first choice).
@@ -209,20 +211,6 @@ def _audio_repr(audio: Any) -> Any:
             if k != "array"
         }
     return audio
-
-
-def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Yield the JSON objects of a JSONL file, naming the line of any malformed one."""
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(
-                    f"{path}:{lineno}: not valid JSON ({exc.msg}); fix or remove the line"
-                ) from None
 
 
 def load_items(path: str | Path) -> list[Item]:
