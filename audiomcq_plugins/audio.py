@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from audiomcq_plugins import hookimpl
+from audiomcq_plugins.audioref import AudioRef, describe
 
 SAMPLE_RATE = 16_000
 ABLATION_SECONDS = 30.0  # the silent-audio vote replaces each clip by 30 s of silence
@@ -30,7 +31,7 @@ class AudioError(ValueError):
         self.item_id = item_id
         self.source = source
         where = f"item {item_id}: " if item_id is not None else ""
-        shown = f" ({_describe(source)})" if source is not None else ""
+        shown = f" ({describe(source)})" if source is not None else ""
         super().__init__(f"{where}audio{shown}: {reason}")
 
 
@@ -48,20 +49,6 @@ class Audio:
     def as_hf(self) -> dict[str, Any]:
         """The ``{"array", "sampling_rate"}`` dict that harnesses and processors take."""
         return {"array": self.array, "sampling_rate": self.sampling_rate}
-
-
-def _describe(source: Any) -> str:
-    if isinstance(source, (bytes, bytearray)):
-        return f"<{len(source)} bytes>"
-    if isinstance(source, dict):
-        return str(
-            {
-                k: (f"<{len(v)} bytes>" if isinstance(v, (bytes, bytearray)) else v)
-                for k, v in source.items()
-                if k != "array"
-            }
-        )
-    return str(source)
 
 
 def resolve_path(
@@ -167,9 +154,18 @@ def decode(
 
 @hookimpl(trylast=True, specname="load_audio")
 def builtin_load_audio(source: Any, data_root: str | None, item_id: str | None, mono: str) -> Audio:
-    """Built-in decoder: paths under the data root, bytes, or HF-style dicts."""
+    """Built-in decoder: an item's :class:`AudioRef`, paths under the data root, bytes, or
+    HF-style dicts."""
     if isinstance(source, Audio):
         return source
+    if isinstance(source, AudioRef):
+        if source.data is None and source.path is None:
+            raise AudioError(
+                "the source names no clip (neither bytes nor a path); fix the source record",
+                item_id=item_id,
+                source=source,
+            )
+        source = source.data if source.data is not None else source.path
     if isinstance(source, dict):
         if source.get("array") is not None:
             sr = int(source.get("sampling_rate") or SAMPLE_RATE)

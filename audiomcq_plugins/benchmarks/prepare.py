@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from audiomcq_plugins.audioref import AudioRef, describe
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec, LoadedBenchmark, get_spec
 from audiomcq_plugins.cache import write_atomic
 from audiomcq_plugins.items import Item, Problem, ValidationError, write_items
@@ -60,18 +61,16 @@ def output_paths(out: Path, name: str) -> tuple[Path, Path, Path, Path]:
     )
 
 
-def _embedded(audio: Any) -> bool:
-    return isinstance(audio, (bytes, bytearray)) or (
-        isinstance(audio, dict) and bool(audio.get("bytes"))
-    )
+def _embedded(audio: AudioRef | None) -> bool:
+    return audio is not None and audio.embedded
 
 
-def _clip_name(item_id: str, audio: Any) -> str:
-    suffix = Path(str(audio.get("path") or "") if isinstance(audio, dict) else "").suffix
+def _clip_name(item_id: str, audio: AudioRef) -> str:
+    suffix = audio.suffix()
     safe = re.sub(r"[^\w.-]", "_", item_id)
     if safe != item_id:  # keep names unique when sanitising merged two ids
         safe += "-" + hashlib.sha1(item_id.encode()).hexdigest()[:8]
-    return f"audio/{safe}{suffix.lower() if suffix.lower() in AUDIO_SUFFIXES else '.wav'}"
+    return f"audio/{safe}{suffix if suffix in AUDIO_SUFFIXES else '.wav'}"
 
 
 def check_clip(job: tuple[str, Any, str, str | None, bool]) -> dict[str, Any]:
@@ -82,7 +81,7 @@ def check_clip(job: tuple[str, Any, str, str | None, bool]) -> dict[str, Any]:
     entry: dict[str, Any] = {"id": item_id}
     try:
         if extract_to is not None:
-            data = audio["bytes"] if isinstance(audio, dict) else audio
+            data = audio.data
             target = Path(data_root) / extract_to
             if not (target.is_file() and target.stat().st_size == len(data)):
                 write_atomic(target, data)
@@ -240,7 +239,7 @@ def prepare(
         Problem(
             iid,
             "audio",
-            by_id[iid].audio if not _embedded(by_id[iid].audio) else "<embedded bytes>",
+            describe(by_id[iid].audio),
             e["error"],
         )
         for iid, e in done.items()

@@ -72,12 +72,9 @@ def check_columns(
 
 
 def audio_ref(value: Any, root: Path, rec: dict[str, Any], opts: dict[str, Any]) -> Any:
-    """The canonical audio reference of one record (see the family options ``audio_dir`` and
-    ``audio_roots``)."""
-    if isinstance(value, dict):  # an embedded HF audio struct
-        return {k: value[k] for k in ("bytes", "path", "array", "sampling_rate") if k in value}
-    if isinstance(value, (bytes, bytearray)):
-        return {"bytes": bytes(value), "path": None}
+    """A record's audio path made relative to the data root (see the family options
+    ``audio_dir`` and ``audio_roots``); embedded audio is passed on as it is, and the item
+    turns either into an :class:`~audiomcq_plugins.audioref.AudioRef`."""
     roots: dict[str, str] | None = opts.get("audio_roots")
     template: str | None = opts.get("audio_root_template")
     if roots is not None or template:

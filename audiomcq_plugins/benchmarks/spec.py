@@ -38,9 +38,9 @@ class DataNotFoundError(FileNotFoundError):
 class LoadedBenchmark:
     """A benchmark's canonical items plus what results must record about them.
 
-    ``items[i].audio`` is a path relative to ``data_root`` or, for layouts that embed audio
-    (MMSU's parquet), a ``{"bytes", "path"}`` dict; both load with
-    :func:`audiomcq_plugins.audio.load_audio`.
+    ``items[i].audio`` is an :class:`~audiomcq_plugins.audioref.AudioRef`: a path relative to
+    ``data_root`` or, for layouts that embed audio (MMSU's parquet), the bytes with their
+    original name; both load with :func:`audiomcq_plugins.audio.load_audio`.
     """
 
     name: str

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -60,20 +61,13 @@ def package_versions() -> dict[str, str | None]:
     return out
 
 
-def _embedded_path(ref: dict[str, Any]) -> str:
-    """Audio embedded in the metadata (MMSU's parquet) -> a cached file, so documents and
-    requests carry a path and a hash, never the bytes."""
-    suffix = Path(str(ref.get("path") or "x.wav")).suffix or ".wav"
-    return str(cached_bytes(ref["bytes"], "embedded", suffix))
-
-
 def _audio_path(item: Any, data_root: Path) -> str:
+    """The clip's file: under the data root, or for audio embedded in the metadata (MMSU's
+    parquet) a cached file, so documents and requests carry a path and a hash, never bytes."""
     ref = item.audio
-    if isinstance(ref, dict) and ref.get("bytes"):
-        return _embedded_path(ref)
-    if isinstance(ref, dict):
-        ref = ref.get("path")
-    return str(audio_mod.resolve_path(ref, data_root, item_id=item.id))
+    if ref is not None and ref.data is not None:
+        return str(cached_bytes(ref.data, "embedded", ref.suffix()))
+    return str(audio_mod.resolve_path(ref.path if ref else "", data_root, item_id=item.id))
 
 
 def load_dataset(**kwargs: Any) -> dict[str, Any]:
@@ -115,7 +109,7 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
 
     rows = []
     for item in loaded.items:
-        record = item.to_dict()
+        record = replace(item, audio=None).to_dict()  # the clip travels as audio_path
         record.pop("audio", None)
         record.pop("source", None)
         rows.append(
