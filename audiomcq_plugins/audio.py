@@ -158,33 +158,28 @@ def builtin_load_audio(source: Any, data_root: str | None, item_id: str | None, 
     HF-style dicts."""
     if isinstance(source, Audio):
         return source
-    if isinstance(source, AudioRef):
-        if source.data is None and source.path is None:
-            raise AudioError(
-                "the source names no clip (neither bytes nor a path); fix the source record",
-                item_id=item_id,
-                source=source,
-            )
-        source = source.data if source.data is not None else source.path
-    if isinstance(source, dict):
-        if source.get("array") is not None:
-            sr = int(source.get("sampling_rate") or SAMPLE_RATE)
-            return Audio(to_target(np.asarray(source["array"]), sr, mono=mono), SAMPLE_RATE)
-        if source.get("bytes"):
-            return decode(source["bytes"], mono=mono, item_id=item_id)
-        if source.get("path"):
-            source = source["path"]
-        else:
-            raise AudioError(
-                "audio dict has neither 'array', 'bytes' nor 'path'", item_id=item_id, source=source
-            )
-    if isinstance(source, (bytes, bytearray)):
-        return decode(source, mono=mono, item_id=item_id)
-    if isinstance(source, (str, os.PathLike)):
-        return decode(resolve_path(source, data_root, item_id), mono=mono, item_id=item_id)
-    raise AudioError(
-        f"unsupported audio value of type {type(source).__name__}", item_id=item_id, source=source
-    )
+    if isinstance(source, dict) and source.get("array") is not None:
+        sr = int(source.get("sampling_rate") or SAMPLE_RATE)
+        return Audio(to_target(np.asarray(source["array"]), sr, mono=mono), SAMPLE_RATE)
+    if not isinstance(source, (AudioRef, dict, bytes, bytearray, str, os.PathLike)):
+        raise AudioError(
+            f"unsupported audio value of type {type(source).__name__}",
+            item_id=item_id,
+            source=source,
+        )
+    try:
+        ref = AudioRef.of(source)
+    except ValueError:
+        ref = AudioRef()  # e.g. a dict whose bytes are not bytes: nothing to read
+    if ref is not None and ref.data is not None:
+        return decode(ref.data, mono=mono, item_id=item_id)
+    if ref is None or ref.path is None:
+        raise AudioError(
+            "names no clip (neither 'array', 'bytes' nor 'path'); fix the source record",
+            item_id=item_id,
+            source=source,
+        )
+    return decode(resolve_path(ref.path, data_root, item_id), mono=mono, item_id=item_id)
 
 
 def load_audio(
