@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from audiomcq_plugins import hookimpl
+from audiomcq_plugins.audioref import AudioRef, describe
 
 SAMPLE_RATE = 16_000
 ABLATION_SECONDS = 30.0  # the silent-audio vote replaces each clip by 30 s of silence
@@ -30,7 +31,7 @@ class AudioError(ValueError):
         self.item_id = item_id
         self.source = source
         where = f"item {item_id}: " if item_id is not None else ""
-        shown = f" ({_describe(source)})" if source is not None else ""
+        shown = f" ({describe(source)})" if source is not None else ""
         super().__init__(f"{where}audio{shown}: {reason}")
 
 
@@ -48,20 +49,6 @@ class Audio:
     def as_hf(self) -> dict[str, Any]:
         """The ``{"array", "sampling_rate"}`` dict that harnesses and processors take."""
         return {"array": self.array, "sampling_rate": self.sampling_rate}
-
-
-def _describe(source: Any) -> str:
-    if isinstance(source, (bytes, bytearray)):
-        return f"<{len(source)} bytes>"
-    if isinstance(source, dict):
-        return str(
-            {
-                k: (f"<{len(v)} bytes>" if isinstance(v, (bytes, bytearray)) else v)
-                for k, v in source.items()
-                if k != "array"
-            }
-        )
-    return str(source)
 
 
 def resolve_path(
@@ -167,28 +154,32 @@ def decode(
 
 @hookimpl(trylast=True, specname="load_audio")
 def builtin_load_audio(source: Any, data_root: str | None, item_id: str | None, mono: str) -> Audio:
-    """Built-in decoder: paths under the data root, bytes, or HF-style dicts."""
+    """Built-in decoder: an item's :class:`AudioRef`, paths under the data root, bytes, or
+    HF-style dicts."""
     if isinstance(source, Audio):
         return source
-    if isinstance(source, dict):
-        if source.get("array") is not None:
-            sr = int(source.get("sampling_rate") or SAMPLE_RATE)
-            return Audio(to_target(np.asarray(source["array"]), sr, mono=mono), SAMPLE_RATE)
-        if source.get("bytes"):
-            return decode(source["bytes"], mono=mono, item_id=item_id)
-        if source.get("path"):
-            source = source["path"]
-        else:
-            raise AudioError(
-                "audio dict has neither 'array', 'bytes' nor 'path'", item_id=item_id, source=source
-            )
-    if isinstance(source, (bytes, bytearray)):
-        return decode(source, mono=mono, item_id=item_id)
-    if isinstance(source, (str, os.PathLike)):
-        return decode(resolve_path(source, data_root, item_id), mono=mono, item_id=item_id)
-    raise AudioError(
-        f"unsupported audio value of type {type(source).__name__}", item_id=item_id, source=source
-    )
+    if isinstance(source, dict) and source.get("array") is not None:
+        sr = int(source.get("sampling_rate") or SAMPLE_RATE)
+        return Audio(to_target(np.asarray(source["array"]), sr, mono=mono), SAMPLE_RATE)
+    if not isinstance(source, (AudioRef, dict, bytes, bytearray, str, os.PathLike)):
+        raise AudioError(
+            f"unsupported audio value of type {type(source).__name__}",
+            item_id=item_id,
+            source=source,
+        )
+    try:
+        ref = AudioRef.of(source)
+    except ValueError:
+        ref = AudioRef()  # e.g. a dict whose bytes are not bytes: nothing to read
+    if ref is not None and ref.data is not None:
+        return decode(ref.data, mono=mono, item_id=item_id)
+    if ref is None or ref.path is None:
+        raise AudioError(
+            "names no clip (neither 'array', 'bytes' nor 'path'); fix the source record",
+            item_id=item_id,
+            source=source,
+        )
+    return decode(resolve_path(ref.path, data_root, item_id), mono=mono, item_id=item_id)
 
 
 def load_audio(

@@ -1,15 +1,63 @@
-"""Where audiomcq keeps what it can rebuild: ``$AUDIOMCQ_CACHE``, else
-``$XDG_CACHE_HOME/audiomcq`` (``~/.cache/audiomcq``)."""
+"""Content hashes and the cache directory: one home for both.
+
+The cache lives in ``$AUDIOMCQ_CACHE`` when set, else ``$XDG_CACHE_HOME/audiomcq`` (default
+``~/.cache/audiomcq``); each user of it takes a subfolder (``synth/``, ``embedded/``, ...).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
+
+CACHE_ENV = "AUDIOMCQ_CACHE"
+BLOCK = 1 << 20  # bytes read at a time while hashing
 
 
 def cache_dir(*parts: str) -> Path:
-    """The cache root, or a folder under it (not created)."""
-    base = os.environ.get("AUDIOMCQ_CACHE") or os.path.join(
+    """The cache directory (or a subfolder of it); not created here."""
+    base = os.environ.get(CACHE_ENV) or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "audiomcq"
     )
-    return Path(base).joinpath(*parts)
+    return Path(base, *parts)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """sha256 of a file's content, read in blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(BLOCK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_files(paths: Sequence[str | os.PathLike]) -> str:
+    """sha256 of the one file, or of the sorted ``"<name> <sha256>"`` lines of several."""
+    digests = [(Path(p).name, sha256_file(p)) for p in paths]
+    if len(digests) == 1:
+        return digests[0][1]
+    joined = "\n".join(f"{name} {d}" for name, d in sorted(digests))
+    return sha256_bytes(joined.encode())
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file and a rename, so readers never
+    see a partial file (parents are created)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
+def cached_bytes(data: bytes, folder: str, suffix: str) -> Path:
+    """``data`` stored once in the cache, named by its content:
+    ``<cache>/<folder>/<sha256><suffix>``."""
+    target = cache_dir(folder) / f"{sha256_bytes(data)}{suffix}"
+    if not target.is_file():
+        write_atomic(target, data)
+    return target

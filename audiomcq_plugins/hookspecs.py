@@ -131,8 +131,10 @@ def register_commands(register: Callable[[str, Callable[[Any], None]], None]) ->
 def load_audio(source: Any, data_root: str | None, item_id: str | None, mono: str) -> Any:
     """Decode one clip, or return ``None`` to let the next implementation try.
 
-    :param source: what the item's ``audio`` field holds: a path relative to ``data_root``,
-        encoded bytes, or a dict with ``bytes``, ``path`` or ``array`` + ``sampling_rate``.
+    :param source: an item's :class:`~audiomcq_plugins.audioref.AudioRef` (``.path`` relative
+        to ``data_root``, or embedded ``.data`` bytes with ``.path`` their original name); from
+        direct callers also a path, encoded bytes, or a dict with ``bytes``, ``path`` or
+        ``array`` + ``sampling_rate``.
     :param data_root: the directory paths are resolved under (never escape it).
     :param item_id: the item's id, for error messages.
     :param mono: ``"mean"`` (average the channels) or ``"first"`` (first channel, as R1-AQA).

@@ -7,12 +7,17 @@ collects *every* problem of a file at once, each naming the item id, the field a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from audiomcq_plugins.audioref import AudioRef, describe
+from audiomcq_plugins.recordfiles import read_jsonl
+
 MIN_CHOICES, MAX_CHOICES = 2, 8
+#: The letters that name choices, in order ("A" is the first choice).
+LETTERS = "ABCDEFGH"[:MAX_CHOICES]
 CONTRIBUTIONS = ("weak", "strong")
 
 #: Breakdown fields an item may carry, under the benchmarks' own names.
@@ -38,7 +43,9 @@ class Item:
     id: str
     benchmark: str
     split: str
-    audio: Any  # relative path under a data root, bytes, or None (text-only)
+    #: the clip (a path under the data root, or embedded bytes); None for a text-only item.
+    #: Paths, bytes and audio dicts given here become an :class:`AudioRef`.
+    audio: AudioRef | None
     question: str
     choices: list[str]
     answer: str  # text of the correct option; "" when withheld (MMAU test)
@@ -49,18 +56,16 @@ class Item:
     source: dict[str, Any] = field(default_factory=dict)  # untouched source record
 
     def __post_init__(self) -> None:
+        self.audio = AudioRef.of(self.audio, self.id)
         if self.answer_index is None and self.answer in self.choices:
             self.answer_index = self.choices.index(self.answer)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSONL record: breakdown fields at top level under their source names."""
-        d = asdict(self)
+        audio = self.audio.to_json(self.id) if self.audio is not None else None
+        d = asdict(replace(self, audio=None))
+        d["audio"] = audio
         breakdown = d.pop("breakdown")
-        if isinstance(d["audio"], (bytes, bytearray)):
-            raise TypeError(
-                f"item {self.id}: inline audio bytes cannot be written to JSONL; "
-                "write the clip to a file under the data root and store its path"
-            )
         for key, value in breakdown.items():
             d.setdefault(key, value)
         return d
@@ -193,34 +198,8 @@ def validate_items(
             try:
                 load_audio(item.audio, data_root=data_root, item_id=str(item.id))
             except AudioError as exc:
-                problems.append(Problem(str(item.id), "audio", _audio_repr(item.audio), exc.reason))
+                problems.append(Problem(str(item.id), "audio", describe(item.audio), exc.reason))
     return problems
-
-
-def _audio_repr(audio: Any) -> Any:
-    if isinstance(audio, (bytes, bytearray)):
-        return f"<{len(audio)} bytes>"
-    if isinstance(audio, dict):
-        return {
-            k: (f"<{len(v)} bytes>" if isinstance(v, (bytes, bytearray)) else v)
-            for k, v in audio.items()
-            if k != "array"
-        }
-    return audio
-
-
-def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Yield the JSON objects of a JSONL file, naming the line of any malformed one."""
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(
-                    f"{path}:{lineno}: not valid JSON ({exc.msg}); fix or remove the line"
-                ) from None
 
 
 def load_items(path: str | Path) -> list[Item]:
@@ -229,7 +208,7 @@ def load_items(path: str | Path) -> list[Item]:
     for lineno, rec in enumerate(read_jsonl(path), 1):
         try:
             out.append(Item.from_dict(rec))
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:
             raise ValueError(
                 f"{path}:{lineno}: not a canonical item ({exc}); produce the file "
                 "with `audiomcq prepare`"

@@ -19,6 +19,7 @@ import random
 from collections.abc import Callable, Sequence
 
 from audiomcq_plugins import hookimpl
+from audiomcq_plugins.items import LETTERS, MAX_CHOICES, MIN_CHOICES
 
 #: The AudioMCQ paper's system prompt (used with the ``r1aqa`` user prompt).
 AUDIOMCQ_SYSTEM_PROMPT = (
@@ -26,14 +27,13 @@ AUDIOMCQ_SYSTEM_PROMPT = (
     "audio content."
 )
 
-LETTERS = "ABCDEFGH"
-
 
 def _check(choices: Sequence[str]) -> list[str]:
     choices = list(choices)
-    if not 2 <= len(choices) <= len(LETTERS):
+    if not MIN_CHOICES <= len(choices) <= MAX_CHOICES:
         raise ValueError(
-            f"a prompt needs 2 to {len(LETTERS)} choices, got {len(choices)}: {choices!r}"
+            f"a prompt needs {MIN_CHOICES} to {MAX_CHOICES} choices, "
+            f"got {len(choices)}: {choices!r}"
         )
     return choices
 

@@ -8,17 +8,26 @@ blocks). ``kwargs`` hold the dataset columns, one value per completion: ``soluti
 text, optionally itself wrapped in ``<answer>`` tags), ``choices``, ``audio_contribution``, plus
 whatever the trainer adds (``trainer_state``, ``log_extra``, ...), which are ignored.
 
-The AudioMCQ definitions (paper recipe, see ``trl_recipes/README.md``):
+The AudioMCQ paper's rewards (its GRPO stage, see ``trl_recipes/README.md``), equal to the
+paper's own on every completion; the tag rules live in :mod:`audiomcq_plugins.scoring.tags`:
 
-- :func:`accuracy_reward`: the text inside the first ``<answer>…</answer>`` (tags may span
-  lines), or the whole completion when it has no complete tag pair, stripped, equals the solution
-  case-insensitively: 1.0, else 0.0. Weight 2.0 in the paper's GRPO stage.
-- :func:`format_reward`: the whole stripped completion is exactly one ``<answer>…</answer>``
-  pair: 1.0, else 0.0. Weight 0.5 in the paper.
-- :func:`think_format_reward`: the whole stripped completion is one ``<think>…</think>``
-  followed by one ``<answer>…</answer>`` (whitespace allowed between them).
-- :func:`option_accuracy_reward`: the strict scorer (letters, option text, tags mapped to an
-  option; anything unparseable is wrong) against ``choices``.
+- :func:`accuracy_reward` (``accuracy``): the text inside the first ``<answer>…</answer>``
+  (across lines, tags in any case), or the whole completion when it has no complete tag pair,
+  stripped, equals the solution (read the same way) ignoring case: 1.0, else 0.0. Weight 2.0 in
+  the paper. One deliberate difference: an empty or missing solution gives ``None`` (skip the
+  sample), never a reward.
+- :func:`format_reward` (``format``): the stripped completion starts with ``<answer>``, ends with
+  ``</answer>`` and holds no other ``<answer>`` / ``</answer>`` (lower-case tags): 1.0, else 0.0.
+  Any body passes, ``<think>`` included. Weight 0.5 in the paper.
+
+Our own, under their own names:
+
+- :func:`strict_format_reward` (``strict_format``): as ``format``, and the body holds no
+  ``<think>`` / ``</think>`` either.
+- :func:`think_format_reward` (``think_format``): the whole stripped completion is one
+  ``<think>…</think>`` followed by one ``<answer>…</answer>`` (whitespace allowed between them).
+- :func:`option_accuracy_reward` (``option_accuracy``): the strict scorer (letters, option text,
+  tags mapped to an option; anything unparseable is wrong) against ``choices``.
 
 :func:`contribution_weights` turns ``audio_contribution`` labels into per-item weights (strong
 1.0, weak 0.3 by default). GRPO normalises rewards per prompt group, so multiplying one item's
@@ -29,20 +38,14 @@ applies them), or for sampling.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from audiomcq_plugins import hookimpl
 from audiomcq_plugins.items import CONTRIBUTIONS
+from audiomcq_plugins.scoring import tags
 
 Reward = Callable[..., list]
-
-ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
-# Tag bodies may not contain another opening or closing tag of either kind.
-_BODY = r"(?:(?!</?(?:answer|think)>).)*"
-ONE_ANSWER = re.compile(rf"<answer>{_BODY}</answer>", re.DOTALL)
-THINK_THEN_ANSWER = re.compile(rf"<think>{_BODY}</think>\s*<answer>{_BODY}</answer>", re.DOTALL)
 
 DEFAULT_CONTRIBUTION_WEIGHTS: dict[str, float] = {"strong": 1.0, "weak": 0.3}
 
@@ -96,13 +99,6 @@ def _texts(completions: Sequence[Any], reward: str) -> list[str]:
     return [completion_text(c, i) for i, c in enumerate(completions)]
 
 
-def extract_answer(text: str) -> str:
-    """The text inside the first ``<answer>…</answer>`` (may span lines), else the whole text;
-    stripped."""
-    match = ANSWER_TAG.search(text)
-    return (match.group(1) if match else text).strip()
-
-
 # --- rewards ----------------------------------------------------------------------------------
 
 
@@ -112,17 +108,17 @@ def accuracy_reward(
     completion_ids: Sequence[Any] | None = None,
     **kwargs: Any,
 ) -> list[float | None]:
-    """1.0 when the answer (tagged, or the whole completion) equals ``solution``
-    case-insensitively, else 0.0; ``None`` where the solution is missing or empty."""
+    """1.0 when the answer (tagged, or the whole completion) equals ``solution`` ignoring case
+    (the paper's ``lower()``), else 0.0; ``None`` where the solution is missing or empty."""
     texts = _texts(completions, "accuracy_reward")
     solutions = _column(kwargs, "solution", len(texts), "accuracy_reward")
     rewards: list[float | None] = []
     for text, solution in zip(texts, solutions, strict=True):
-        gold = extract_answer(solution) if isinstance(solution, str) else ""
+        gold = tags.tagged_answer(solution) if isinstance(solution, str) else ""
         if not gold:  # withheld or missing answer: never guess, skip the sample
             rewards.append(None)
             continue
-        rewards.append(float(extract_answer(text).casefold() == gold.casefold()))
+        rewards.append(float(tags.tagged_answer(text).lower() == gold.lower()))
     return rewards
 
 
@@ -142,7 +138,7 @@ def option_accuracy_reward(
     strict = plugins.get("scorers", "strict")
     rewards: list[float | None] = []
     for i, (text, solution, options) in enumerate(zip(texts, solutions, choices, strict=True)):
-        gold = extract_answer(solution) if isinstance(solution, str) else ""
+        gold = tags.tagged_answer(solution) if isinstance(solution, str) else ""
         if not gold:
             rewards.append(None)
             continue
@@ -155,8 +151,8 @@ def option_accuracy_reward(
     return rewards
 
 
-def _fullmatch_reward(pattern: re.Pattern[str], completions: Sequence[Any], reward: str):
-    return [float(pattern.fullmatch(t.strip()) is not None) for t in _texts(completions, reward)]
+def _format_reward(check: Callable[[str], bool], completions: Sequence[Any], reward: str):
+    return [float(check(t)) for t in _texts(completions, reward)]
 
 
 def format_reward(
@@ -165,8 +161,20 @@ def format_reward(
     completion_ids: Sequence[Any] | None = None,
     **kwargs: Any,
 ) -> list[float | None]:
-    """1.0 when the whole stripped completion is exactly one ``<answer>…</answer>``."""
-    return _fullmatch_reward(ONE_ANSWER, completions, "format_reward")
+    """The paper's format: 1.0 when the stripped completion is ``<answer>``, any body,
+    ``</answer>``, with no other answer tag."""
+    return _format_reward(tags.is_answer_only, completions, "format_reward")
+
+
+def strict_format_reward(
+    prompts: Sequence[Any] | None,
+    completions: Sequence[Any],
+    completion_ids: Sequence[Any] | None = None,
+    **kwargs: Any,
+) -> list[float | None]:
+    """1.0 when the stripped completion is exactly one ``<answer>…</answer>`` whose body holds
+    no ``<answer>`` or ``<think>`` tag."""
+    return _format_reward(tags.is_strict_answer_only, completions, "strict_format_reward")
 
 
 def think_format_reward(
@@ -177,7 +185,7 @@ def think_format_reward(
 ) -> list[float | None]:
     """1.0 when the whole stripped completion is ``<think>…</think>`` then
     ``<answer>…</answer>`` (one of each)."""
-    return _fullmatch_reward(THINK_THEN_ANSWER, completions, "think_format_reward")
+    return _format_reward(tags.is_think_then_answer, completions, "think_format_reward")
 
 
 # --- contribution weights ---------------------------------------------------------------------
@@ -266,6 +274,7 @@ BUILTIN_REWARDS: dict[str, Reward] = {
     "accuracy": accuracy_reward,
     "option_accuracy": option_accuracy_reward,
     "format": format_reward,
+    "strict_format": strict_format_reward,
     "think_format": think_format_reward,
 }
 

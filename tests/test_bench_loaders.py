@@ -118,7 +118,7 @@ def test_audiomcq_field_map_cot_fields_and_per_source_roots(tmp_path):
     root = write_fixture("audiomcq", tmp_path, n=4)
     loaded = load_benchmark("audiomcq", root)
     assert {it.field("source_dataset") for it in loaded.items} == {"clotho", "musiccaps"}
-    assert loaded.items[0].audio.startswith("audio/clotho/development/")
+    assert loaded.items[0].audio.path.startswith("audio/clotho/development/")
     assert {it.audio_contribution for it in loaded.items} <= {"weak", "strong"}
     assert set(loaded.items[0].cot) == {"structured_cot", "simple_cot"}
     picked = load_benchmark("audiomcq", root, cot_fields={"structured": "structured_cot"})
@@ -146,7 +146,7 @@ def test_strongac_items_are_strong_with_gemini_cot(tmp_path):
 def test_mmsu_embedded_audio_and_letter_columns(tmp_path):
     loaded = load_benchmark("mmsu", write_fixture("mmsu", tmp_path, n=4))
     item = loaded.items[0]
-    assert isinstance(item.audio, dict) and item.audio["bytes"][:4] == b"RIFF"
+    assert item.audio.embedded and item.audio.data[:4] == b"RIFF"
     assert "bytes" not in item.source["audio"]  # the source record stays JSON-able
     assert item.source["choice_a"] == item.choices[0] and item.answer == item.source["answer_gt"]
 
@@ -161,7 +161,7 @@ def test_real_mmau_test_mini_metadata_loads_in_full():
     assert q["answer_position"]["A"] == 395
     assert {it.field("category") for it in loaded.items} == {"Reasoning", "Information Extraction"}
     assert {it.field("task") for it in loaded.items} == {"sound", "music", "speech"}
-    assert all(it.audio.startswith("test-mini-audios/") for it in loaded.items)
+    assert all(it.audio.path.startswith("test-mini-audios/") for it in loaded.items)
     assert all(it.answer in it.choices for it in loaded.items)
 
 
@@ -175,7 +175,7 @@ def test_real_mmar_metadata_loads_in_full():
     assert sum(q["n_choices"].values()) == 1000
     assert len({it.field("modality") for it in loaded.items}) == 7
     assert all(it.answer in it.choices for it in loaded.items)
-    assert all(it.audio.startswith("audio/") for it in loaded.items)
+    assert all(it.audio.path.startswith("audio/") for it in loaded.items)
 
 
 def test_mmar_old_json_metadata_loads_like_the_jsonl(tmp_path):

@@ -9,14 +9,12 @@ from hypothesis import strategies as st
 from audiomcq_plugins.scoring.extract import (
     MMSU_DROP,
     MMSU_NONE,
-    answer_tags,
     key,
     mmsu_letter,
-    r1aqa_answer,
     resolve,
-    strip_think,
     word_tokens,
 )
+from audiomcq_plugins.scoring.tags import answer_tags, r1aqa_answer, strip_think
 
 SOUNDS = ("Dog", "Dog barking", "Cat", "From far to near")
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from audiomcq_plugins.audio import SAMPLE_RATE
+
 pytest.importorskip("lm_eval")
 pytest.importorskip("transformers")
 
@@ -137,7 +139,7 @@ def test_silent_variants_feed_silence_and_normal_ones_the_clip(env):
         (normal, silent) = sorted(seen[prompts[0]], key=lambda a: len(a[0]))
         clip = load_audio(item.audio, loaded.data_root, item.id).array
         np.testing.assert_array_equal(normal[0], clip)
-        assert len(silent[0]) == 30 * 16000 and not silent[0].any()
+        assert len(silent[0]) == 30 * SAMPLE_RATE and not silent[0].any()
 
 
 def _run(args, env, cwd):

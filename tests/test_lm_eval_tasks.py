@@ -9,6 +9,8 @@ import math
 import numpy as np
 import pytest
 
+from audiomcq_plugins.audio import SAMPLE_RATE
+
 pytest.importorskip("lm_eval")
 pytest.importorskip("datasets")
 
@@ -92,7 +94,7 @@ def test_doc_to_audio_references_and_ablations(data_dir):
     (clip_len,) = tasks.doc_to_audio(_doc(data_dir, audio="silence", ablation_seconds="clip"))
     assert 0 < clip_len["silence_seconds"] <= 0.5 + 1e-6
     (inline,) = tasks.doc_to_audio(_doc(data_dir, audio_inline=True))
-    assert inline["sampling_rate"] == 16000 and inline["array"].dtype == np.float32
+    assert inline["sampling_rate"] == SAMPLE_RATE and inline["array"].dtype == np.float32
     with pytest.raises(ValueError, match="clip"):
         _doc(data_dir, audio="reversed")
 
@@ -125,10 +127,10 @@ def test_cache_key_hashes_audio_by_content_and_scrub_keeps_it():
     from audiomcq_plugins.integrations.lm_eval import safety
 
     safety.install()
-    wave = np.linspace(-1, 1, 16000, dtype=np.float32)
-    args = ("ctx", {"until": []}, {"audio": [{"array": wave, "sampling_rate": 16000}]})
-    same = ("ctx", {"until": []}, {"audio": [{"array": wave.copy(), "sampling_rate": 16000}]})
-    other = ("ctx", {"until": []}, {"audio": [{"array": wave * 0, "sampling_rate": 16000}]})
+    wave = np.linspace(-1, 1, SAMPLE_RATE, dtype=np.float32)
+    args = ("ctx", {"until": []}, {"audio": [{"array": wave, "sampling_rate": SAMPLE_RATE}]})
+    same = ("ctx", {"until": []}, {"audio": [{"array": wave.copy(), "sampling_rate": SAMPLE_RATE}]})
+    other = ("ctx", {"until": []}, {"audio": [{"array": wave * 0, "sampling_rate": SAMPLE_RATE}]})
     assert hash_args("generate_until", args) == hash_args("generate_until", same)
     assert hash_args("generate_until", args) != hash_args("generate_until", other)
     inst = Instance("generate_until", {}, args, 0)
@@ -151,7 +153,7 @@ def test_vllm_inputs_are_built_without_vllm(tmp_path):
         processor, [AudioRequest("Q?", (clip,)), AudioRequest("Text only.")], "sys"
     )
     assert inputs[0]["prompt"].count("<|AUDIO|>") == 1 and "sys" in inputs[0]["prompt"]
-    assert inputs[0]["multi_modal_data"]["audio"][0][1] == 16000
+    assert inputs[0]["multi_modal_data"]["audio"][0][1] == SAMPLE_RATE
     assert "multi_modal_data" not in inputs[1] and "<|AUDIO|>" not in inputs[1]["prompt"]
     assert sampling_kwargs(5) == {"max_tokens": 5, "temperature": 0.0}
     assert sampling_kwargs(5, True, temperature=1.5, top_k=4)["top_k"] == 4

@@ -43,8 +43,8 @@ def test_embedded_audio_is_extracted_under_the_output(tmp_path):
     src = write_fixture("mmsu", tmp_path / "src", n=3)
     result = prep.prepare("mmsu", src, tmp_path / "out", workers=1, progress=False)
     items = load_items(result.path)
-    assert all(it.audio.startswith("audio/") for it in items)
-    assert all((tmp_path / "out" / it.audio).is_file() for it in items)
+    assert all(it.audio.path.startswith("audio/") for it in items)
+    assert all((tmp_path / "out" / it.audio.path).is_file() for it in items)
 
 
 def test_parallel_and_serial_outputs_are_identical(tmp_path):

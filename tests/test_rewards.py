@@ -13,6 +13,7 @@ from audiomcq_plugins.rewards import (
     format_reward,
     option_accuracy_reward,
     parse_contribution_weights,
+    strict_format_reward,
     think_format_reward,
 )
 
@@ -36,6 +37,10 @@ class TestAccuracyReward:
     def test_case_insensitive_and_stripped(self):
         completions = ["<answer>  rAIN </answer>", "  RAIN\n"]
         assert accuracy_reward(None, completions, solution=["Rain", " rain "]) == [1.0, 1.0]
+
+    def test_tags_in_any_case_as_in_the_paper(self):
+        completions = ["<ANSWER>Rain</ANSWER>", "<Answer>\nrain\n</answer>"]
+        assert accuracy_reward(None, completions, solution=["Rain"] * 2) == [1.0, 1.0]
 
     def test_multiline_tag(self):
         completions = ["<answer>\nCar horn\n</answer>", "<answer>Car\nhorn</answer>"]
@@ -144,6 +149,10 @@ class TestFormatReward:
     def test_case_of_tags_matters(self):
         assert format_reward(None, ["<ANSWER>Rain</ANSWER>"]) == [0.0]
 
+    def test_any_body_passes_as_in_the_paper(self):
+        completions = ["<answer><think>x</think>Rain</answer>", "<answer><ANSWER>Rain</answer>"]
+        assert format_reward(None, completions) == [1.0, 1.0]
+
     def test_conversational_and_extra_kwargs(self):
         out = format_reward(None, [chat("<answer>Rain</answer>")], solution=["x"], **TRAINER_KWARGS)
         assert out == [1.0]
@@ -151,6 +160,28 @@ class TestFormatReward:
     def test_bad_arguments(self):
         with pytest.raises(TypeError, match="completion 1"):
             format_reward(None, ["<answer>a</answer>", {"content": 1}])
+
+
+class TestStrictFormatReward:
+    def test_empty_input(self):
+        assert strict_format_reward([], []) == []
+
+    def test_no_tag_inside_the_answer(self):
+        completions = [
+            "<answer>Rain</answer>",
+            " <answer>\nRain\n</answer>\n",
+            "<answer><think>x</think>Rain</answer>",
+            "<answer>Rain</think></answer>",
+            "<answer>Rain</answer><answer>x</answer>",
+            "<think>x</think><answer>Rain</answer>",
+        ]
+        assert strict_format_reward(None, completions) == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+
+    def test_conversational_and_extra_kwargs(self):
+        out = strict_format_reward(
+            None, [chat("<answer>b</answer>")], solution=["b"], **TRAINER_KWARGS
+        )
+        assert out == [1.0]
 
 
 class TestThinkFormatReward:
@@ -218,7 +249,7 @@ class TestContributionWeights:
 
 def test_builtin_rewards_are_registered_through_the_hook():
     names = plugins.registry("rewards").names()
-    assert {"accuracy", "option_accuracy", "format", "think_format"} <= set(names)
+    assert {"accuracy", "option_accuracy", "format", "strict_format", "think_format"} <= set(names)
     assert plugins.get("rewards", "accuracy") is accuracy_reward
 
 

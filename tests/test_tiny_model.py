@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pytest
 
+from audiomcq_plugins.audio import SAMPLE_RATE
+
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
@@ -28,7 +30,7 @@ def tiny(request, tmp_path_factory):
 
 
 def _tone(freq: float, seconds: float = 1.0) -> np.ndarray:
-    t = np.arange(int(16000 * seconds)) / 16000
+    t = np.arange(int(SAMPLE_RATE * seconds)) / SAMPLE_RATE
     return (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
 

@@ -6,6 +6,8 @@ import math
 
 import pytest
 
+from audiomcq_plugins.audio import SAMPLE_RATE
+
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
 
@@ -85,7 +87,7 @@ def same_length_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("same-length")
     items = write_items(root / "clips", 8)
     for i in range(8):
-        write_audio(root / "clips" / f"clip{i}.wav", tone(300 + 150 * i, 0.5), 16000)
+        write_audio(root / "clips" / f"clip{i}.wav", tone(300 + 150 * i, 0.5), SAMPLE_RATE)
     prepare(items, root / "clips", root / "trl")
     return root / "trl"
 
@@ -246,7 +248,11 @@ def test_encoder_reuse_matches_separate_encoding(arch):
     clips = [tone(440, 0.5), tone(440, 0.5), tone(880, 0.8)]
     padding = "max_length" if arch == "qwen2-audio" else True  # Qwen2-Audio: always 30 s
     feats = processor.feature_extractor(
-        clips, sampling_rate=16000, return_attention_mask=True, padding=padding, return_tensors="pt"
+        clips,
+        sampling_rate=SAMPLE_RATE,
+        return_attention_mask=True,
+        padding=padding,
+        return_tensors="pt",
     )
     features, mask = feats["input_features"], feats["attention_mask"]
     tower = audio_towers(model)[0]

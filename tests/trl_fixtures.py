@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from audiomcq_plugins.audio import SAMPLE_RATE
+
 CACHE = Path(os.environ.get("AUDIOMCQ_TEST_CACHE", Path(tempfile.gettempdir()) / "audiomcq-test"))
 REPO = Path(__file__).resolve().parents[1]
 
@@ -42,7 +44,7 @@ def tiny_checkpoint(arch: str) -> Path:
     return out
 
 
-def tone(freq: float, seconds: float, sr: int = 16000) -> np.ndarray:
+def tone(freq: float, seconds: float, sr: int = SAMPLE_RATE) -> np.ndarray:
     t = np.arange(int(sr * seconds)) / sr
     return (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
@@ -59,7 +61,7 @@ def write_items(root: Path, n: int = 8, *, weak_every: int = 4) -> Path:
     for i in range(n):
         high = i % 2 == 1
         seconds = (0.4, 0.9, 0.6, 1.2)[i % 4]
-        write_audio(root / f"clip{i}.wav", tone(1760 if high else 440, seconds), 16000)
+        write_audio(root / f"clip{i}.wav", tone(1760 if high else 440, seconds), SAMPLE_RATE)
         items.append(
             Item(
                 id=f"t{i}",

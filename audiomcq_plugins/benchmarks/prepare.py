@@ -27,7 +27,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from audiomcq_plugins.audioref import AudioRef, describe
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec, LoadedBenchmark, get_spec
+from audiomcq_plugins.cache import write_atomic
 from audiomcq_plugins.items import Item, Problem, ValidationError, write_items
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus")
@@ -59,18 +61,16 @@ def output_paths(out: Path, name: str) -> tuple[Path, Path, Path, Path]:
     )
 
 
-def _embedded(audio: Any) -> bool:
-    return isinstance(audio, (bytes, bytearray)) or (
-        isinstance(audio, dict) and bool(audio.get("bytes"))
-    )
+def _embedded(audio: AudioRef | None) -> bool:
+    return audio is not None and audio.embedded
 
 
-def _clip_name(item_id: str, audio: Any) -> str:
-    suffix = Path(str(audio.get("path") or "") if isinstance(audio, dict) else "").suffix
+def _clip_name(item_id: str, audio: AudioRef) -> str:
+    suffix = audio.suffix()
     safe = re.sub(r"[^\w.-]", "_", item_id)
     if safe != item_id:  # keep names unique when sanitising merged two ids
         safe += "-" + hashlib.sha1(item_id.encode()).hexdigest()[:8]
-    return f"audio/{safe}{suffix.lower() if suffix.lower() in AUDIO_SUFFIXES else '.wav'}"
+    return f"audio/{safe}{suffix if suffix in AUDIO_SUFFIXES else '.wav'}"
 
 
 def check_clip(job: tuple[str, Any, str, str | None, bool]) -> dict[str, Any]:
@@ -81,13 +81,10 @@ def check_clip(job: tuple[str, Any, str, str | None, bool]) -> dict[str, Any]:
     entry: dict[str, Any] = {"id": item_id}
     try:
         if extract_to is not None:
-            data = audio["bytes"] if isinstance(audio, dict) else audio
+            data = audio.data
             target = Path(data_root) / extract_to
             if not (target.is_file() and target.stat().st_size == len(data)):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(target.name + ".tmp")
-                tmp.write_bytes(data)
-                os.replace(tmp, target)
+                write_atomic(target, data)
             entry["audio"] = audio = extract_to
         if decode:
             clip = load_audio(audio, data_root=data_root, item_id=item_id)
@@ -160,12 +157,6 @@ def summarize(items: list[Item], spec: BenchmarkSpec) -> dict[str, Any]:
                 row["seconds"] = round(row.get("seconds", 0.0) + s, 1)
         out[name] = dict(sorted(table.items()))
     return out
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def prepare(
@@ -248,7 +239,7 @@ def prepare(
         Problem(
             iid,
             "audio",
-            by_id[iid].audio if not _embedded(by_id[iid].audio) else "<embedded bytes>",
+            describe(by_id[iid].audio),
             e["error"],
         )
         for iid, e in done.items()
@@ -291,7 +282,7 @@ def prepare(
         "summary": summary,
     }
     # Meta first, items last: the items file exists only when the whole run is complete.
-    _atomic_write(meta_path, json.dumps(meta, indent=1, ensure_ascii=False))
+    write_atomic(meta_path, json.dumps(meta, indent=1, ensure_ascii=False).encode())
     tmp = items_path.with_name(items_path.name + ".tmp")
     write_items(items, tmp)
     os.replace(tmp, items_path)

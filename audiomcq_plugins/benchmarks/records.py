@@ -14,19 +14,21 @@ column whose name contains ``cot``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiomcq_plugins.benchmarks.normalize import Quirks, make_item, relative_audio
-from audiomcq_plugins.items import Item, read_jsonl
+from audiomcq_plugins.items import Item
+from audiomcq_plugins.recordfiles import read_records
 
 if TYPE_CHECKING:
     from audiomcq_plugins.benchmarks.spec import BenchmarkSpec
 
 REQUIRED = ("id", "audio", "question", "choices", "answer")
 SHOWN = 5
+#: Keys under which a JSON metadata file may hold its list of records.
+WRAPPERS = ("data",)
 
 
 class MissingColumnError(KeyError):
@@ -34,19 +36,6 @@ class MissingColumnError(KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
-
-
-def read_records(path: Path) -> list[dict[str, Any]]:
-    """A JSON list (or ``{"data": [...]}``) or JSONL file as a list of dicts."""
-    if path.suffix == ".jsonl":
-        return list(read_jsonl(path))
-    with open(path, encoding="utf-8") as fh:
-        data = json.load(fh)
-    if isinstance(data, dict) and isinstance(data.get("data"), list):
-        data = data["data"]
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise ValueError(f"{path}: expected a JSON list of objects (or JSONL); got {type(data)}")
-    return data
 
 
 def _get(rec: dict[str, Any], column: str | list[str]) -> Any:
@@ -83,12 +72,9 @@ def check_columns(
 
 
 def audio_ref(value: Any, root: Path, rec: dict[str, Any], opts: dict[str, Any]) -> Any:
-    """The canonical audio reference of one record (see the family options ``audio_dir`` and
-    ``audio_roots``)."""
-    if isinstance(value, dict):  # an embedded HF audio struct
-        return {k: value[k] for k in ("bytes", "path", "array", "sampling_rate") if k in value}
-    if isinstance(value, (bytes, bytearray)):
-        return {"bytes": bytes(value), "path": None}
+    """A record's audio path made relative to the data root (see the family options
+    ``audio_dir`` and ``audio_roots``); embedded audio is passed on as it is, and the item
+    turns either into an :class:`~audiomcq_plugins.audioref.AudioRef`."""
     roots: dict[str, str] | None = opts.get("audio_roots")
     template: str | None = opts.get("audio_root_template")
     if roots is not None or template:
@@ -166,5 +152,6 @@ def json_reader(
     """Reader for JSON / JSONL layouts (MMAU, MMAR, AudioMCQ, StrongAC, DCASE, synth)."""
     items: list[Item] = []
     for path in files:
-        items.extend(read_mapped(spec, root, read_records(path), quirks, opts, str(path)))
+        records = read_records(path, wrappers=WRAPPERS)
+        items.extend(read_mapped(spec, root, records, quirks, opts, str(path)))
     return items

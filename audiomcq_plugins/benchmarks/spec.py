@@ -13,14 +13,14 @@ Source resolution, first match wins:
 
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.benchmarks.normalize import Quirks
+from audiomcq_plugins.cache import sha256_files
 from audiomcq_plugins.items import Item, Problem, ValidationError
 
 ENV_VAR = "AUDIOMCQ_DATA_DIR"
@@ -40,9 +40,9 @@ class DataNotFoundError(FileNotFoundError):
 class LoadedBenchmark:
     """A benchmark's canonical items plus what results must record about them.
 
-    ``items[i].audio`` is a path relative to ``data_root`` or, for layouts that embed audio
-    (MMSU's parquet), a ``{"bytes", "path"}`` dict; both load with
-    :func:`audiomcq_plugins.audio.load_audio`.
+    ``items[i].audio`` is an :class:`~audiomcq_plugins.audioref.AudioRef`: a path relative to
+    ``data_root`` or, for layouts that embed audio (MMSU's parquet), the bytes with their
+    original name; both load with :func:`audiomcq_plugins.audio.load_audio`.
     """
 
     name: str
@@ -62,21 +62,6 @@ class LoadedBenchmark:
             "pinned_content": self.quirks.get("content_hash_matches_pin"),
             "n_items": len(self.items),
         }
-
-
-def sha256_files(paths: Sequence[Path]) -> str:
-    """sha256 of the one metadata file, or of the (name, sha256) list of several."""
-    digests = []
-    for p in paths:
-        h = hashlib.sha256()
-        with open(p, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        digests.append((p.name, h.hexdigest()))
-    if len(digests) == 1:
-        return digests[0][1]
-    joined = "\n".join(f"{name} {d}" for name, d in sorted(digests))
-    return hashlib.sha256(joined.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ model learns from short clips (0.5-2 s); tempo and chord need longer clips or la
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -30,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from audiomcq_plugins import cache
 from audiomcq_plugins.audio import SAMPLE_RATE, to_target, write_audio
 from audiomcq_plugins.benchmarks.audiomcq import QUESTION_TYPES
 from audiomcq_plugins.items import CONTRIBUTIONS
@@ -311,7 +311,7 @@ class SynthConfig:
 
     def key(self) -> str:
         blob = json.dumps(self.__dict__, sort_keys=True, default=list)
-        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+        return cache.sha256_bytes(blob.encode())[:12]
 
 
 def _arrange(answer: str, pool: Sequence[str], position: int, rng: np.random.Generator) -> list:
@@ -421,10 +421,7 @@ def generate(
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("AUDIOMCQ_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "audiomcq"
-    )
-    return Path(base) / "synth"
+    return cache.cache_dir("synth")
 
 
 def ensure(directory: str | os.PathLike | None = None, n: int = 200, **settings: Any) -> Path:

@@ -31,6 +31,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from audiomcq_plugins.audio import SAMPLE_RATE
+
 ARCHS: tuple[str, ...] = ("qwen2-audio", "qwen2.5-omni", "qwen3-omni")
 
 #: Default sizes: hidden 128, 2 LM layers, audio encoder width 64 with 2 layers.
@@ -235,7 +237,7 @@ def _feature_extractor() -> Any:
     from transformers import WhisperFeatureExtractor
 
     return WhisperFeatureExtractor(
-        feature_size=128, sampling_rate=16000, return_attention_mask=True
+        feature_size=128, sampling_rate=SAMPLE_RATE, return_attention_mask=True
     )
 
 

@@ -19,7 +19,7 @@ def build_inputs(
     processor: Any, requests: Sequence[AudioRequest], system_prompt: str | None = None
 ) -> list[dict[str, Any]]:
     """vLLM ``generate`` inputs: ``{"prompt": text, "multi_modal_data": {"audio": [(array,
-    16000), ...]}}`` (no ``multi_modal_data`` for text-only requests)."""
+    SAMPLE_RATE), ...]}}`` (no ``multi_modal_data`` for text-only requests)."""
     out = []
     for req in requests:
         if req.chat:

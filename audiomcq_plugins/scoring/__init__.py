@@ -1,5 +1,7 @@
 """Scoring: answer extraction, matchers (official and strict), aggregation, prediction files.
 
+- :mod:`~audiomcq_plugins.scoring.tags`: every ``<answer>`` / ``<think>`` tag rule (scorers and
+  rewards share it).
 - :mod:`~audiomcq_plugins.scoring.extract`: from free text to an answer span / one option.
 - :mod:`~audiomcq_plugins.scoring.matchers`: ``scorer(prediction, choices, answer) -> Verdict``.
 - :mod:`~audiomcq_plugins.scoring.report`: totals and breakdowns.

@@ -3,8 +3,9 @@ span to exactly one option (or to nothing).
 
 Two families live here:
 
-- the official conventions, reproduced quirk for quirk (:func:`r1aqa_answer`, the MMAU token
-  set :func:`word_tokens`, the MMSU letter rule :func:`mmsu_letter`);
+- the official conventions, reproduced quirk for quirk (the MMAU token set
+  :func:`word_tokens`, the MMSU letter rule :func:`mmsu_letter`; R1-AQA's tag rule is
+  :func:`audiomcq_plugins.scoring.tags.r1aqa_answer`, beside every other tag rule);
 - the project's strict resolver :func:`resolve`, which maps an output to one option or reports
   it unparsed, and never guesses.
 """
@@ -15,25 +16,17 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-LETTERS = "ABCDEFGH"
+from audiomcq_plugins.items import LETTERS
+from audiomcq_plugins.scoring.tags import answer_tags, strip_think
 
 # --- official conventions --------------------------------------------------------------------
 
 _WORD_RE = re.compile(r"\b\w+\b")
-# R1-AQA: first tag, no DOTALL (a tag whose content spans lines is not found), case-sensitive.
-_R1AQA_TAG_RE = re.compile(r"<answer>(.*?)</answer>")
 
 
 def word_tokens(text: str) -> frozenset[str]:
     """MMAU/MMAR tokenisation: the set of ``\\b\\w+\\b`` tokens of the lower-cased text."""
     return frozenset(_WORD_RE.findall(text.lower()))
-
-
-def r1aqa_answer(output: str) -> str:
-    """R1-AQA / AudioMCQ evaluation: the content of the first ``<answer>...</answer>`` on one
-    line, else the whole output stripped. An empty tag yields ``""`` (the tag was found)."""
-    match = _R1AQA_TAG_RE.search(output)
-    return match.group(1) if match else output.strip()
 
 
 #: Sentinels returned by :func:`mmsu_letter` besides a letter.
@@ -58,42 +51,6 @@ def mmsu_letter(response: object) -> str | None:
     if len(text) > 1 and text[-2] in "ABCD":
         return text[-2]
     return MMSU_DROP
-
-
-# --- strict: tags ----------------------------------------------------------------------------
-
-_THINK_BLOCK_RE = re.compile(r"<think>.*?</think>", re.S | re.I)
-_THINK_OPEN_RE = re.compile(r"<think>", re.I)
-_THINK_CLOSE_RE = re.compile(r"</think>", re.I)
-_ANSWER_TAG_RE = re.compile(r"<answer>(.*?)</answer>", re.S | re.I)
-_ANSWER_OPEN_RE = re.compile(r"<answer>", re.I)
-
-
-def strip_think(text: str) -> str:
-    """Remove reasoning: every ``<think>...</think>`` block; then, if a stray ``</think>``
-    remains (the opening tag was in the prompt), everything before the last one; then, if an
-    unclosed ``<think>`` remains (generation stopped mid-thought), everything after it."""
-    text = _THINK_BLOCK_RE.sub(" ", text)
-    closes = list(_THINK_CLOSE_RE.finditer(text))
-    if closes:
-        text = text[closes[-1].end() :]
-    opened = _THINK_OPEN_RE.search(text)
-    if opened:
-        text = text[: opened.start()]
-    return text
-
-
-def answer_tags(text: str) -> list[str]:
-    """Contents of every ``<answer>...</answer>`` (case-insensitive, across lines), in order.
-
-    With no complete tag but an opening ``<answer>`` (output cut at the token limit), the text
-    after the last opening tag is returned as the one tag. No tag at all: ``[]``.
-    """
-    tags = _ANSWER_TAG_RE.findall(text)
-    if tags:
-        return tags
-    opens = list(_ANSWER_OPEN_RE.finditer(text))
-    return [text[opens[-1].end() :]] if opens else []
 
 
 # --- strict: normalisation -------------------------------------------------------------------

@@ -8,13 +8,12 @@ prediction key; MMSU drops unreadable responses); ``strict`` counts every record
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audiomcq_plugins.items import read_jsonl
+from audiomcq_plugins import recordfiles
 from audiomcq_plugins.scoring.report import Field, Report, aggregate
 
 MODES = ("official", "strict")
@@ -127,30 +126,12 @@ def resolve_format(benchmark: str) -> ScoreFormat:
 
 
 def read_records(path: str | Path) -> list[Record]:
-    """A JSON list of objects, or JSONL (one object per line); the container is sniffed, so
-    either works for every benchmark."""
-    path = Path(path)
-    with open(path, encoding="utf-8") as fh:
-        head = fh.read(4096).lstrip()
-    if head.startswith("["):
-        try:
-            with open(path, encoding="utf-8") as fh:
-                records = json.load(fh)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-            ) from None
-    else:
-        try:
-            records = list(read_jsonl(path))
-        except ValueError as exc:
-            raise InputError(f"{exc}; expected a JSON list of objects or JSONL") from None
-    for n, record in enumerate(records, 1):
-        if not isinstance(record, dict):
-            raise InputError(
-                f"{path}: record {n} is {type(record).__name__} {str(record)[:60]!r}, not a "
-                "JSON object; each item must be an object with the benchmark's fields"
-            )
+    """The records of a predictions file: a JSON list of objects, or JSONL (one object per
+    line); the container is read from the content, so either works for every benchmark."""
+    try:
+        records = recordfiles.read_records(path)
+    except recordfiles.RecordFileError as exc:
+        raise InputError(str(exc)) from None
     if not records:
         raise InputError(f"{path}: no records to score")
     return records

@@ -23,10 +23,10 @@ from audiomcq_plugins.scoring.extract import (
     key,
     mmsu_letter,
     options,
-    r1aqa_answer,
     resolve,
     word_tokens,
 )
+from audiomcq_plugins.scoring.tags import r1aqa_answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +102,7 @@ def mmau_official(prediction: object, choices: Sequence[str], answer: str) -> Ve
 
 
 def r1aqa_official(prediction: object, choices: Sequence[str], answer: str) -> Verdict:
-    """R1-AQA / AudioMCQ evaluation: :func:`~audiomcq_plugins.scoring.extract.r1aqa_answer`
+    """R1-AQA / AudioMCQ evaluation: :func:`~audiomcq_plugins.scoring.tags.r1aqa_answer`
     then :func:`mmau_official`."""
     if not isinstance(prediction, str):
         return UNPARSED

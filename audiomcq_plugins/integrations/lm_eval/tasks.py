@@ -24,17 +24,17 @@ package versions, so it appears in the results JSON under ``configs.<task>.metad
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import os
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins import audio as audio_mod
 from audiomcq_plugins import plugins
+from audiomcq_plugins.cache import cached_bytes, sha256_bytes, sha256_file
 
 AUDIO_MODES = ("clip", "silence", "noise")
 SPLIT = "test"
@@ -61,31 +61,13 @@ def package_versions() -> dict[str, str | None]:
     return out
 
 
-def _embedded_path(ref: dict[str, Any]) -> str:
-    """Audio embedded in the metadata (MMSU's parquet) -> a cached file, so documents and
-    requests carry a path and a hash, never the bytes."""
-    data = ref["bytes"]
-    digest = hashlib.sha256(data).hexdigest()
-    suffix = Path(str(ref.get("path") or "x.wav")).suffix or ".wav"
-    base = os.environ.get("AUDIOMCQ_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "audiomcq"
-    )
-    target = Path(base) / "embedded" / f"{digest}{suffix}"
-    if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f"{suffix}.tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    return str(target)
-
-
 def _audio_path(item: Any, data_root: Path) -> str:
+    """The clip's file: under the data root, or for audio embedded in the metadata (MMSU's
+    parquet) a cached file, so documents and requests carry a path and a hash, never bytes."""
     ref = item.audio
-    if isinstance(ref, dict) and ref.get("bytes"):
-        return _embedded_path(ref)
-    if isinstance(ref, dict):
-        ref = ref.get("path")
-    return str(audio_mod.resolve_path(ref, data_root, item_id=item.id))
+    if ref is not None and ref.data is not None:
+        return str(cached_bytes(ref.data, "embedded", ref.suffix()))
+    return str(audio_mod.resolve_path(ref.path if ref else "", data_root, item_id=item.id))
 
 
 def load_dataset(**kwargs: Any) -> dict[str, Any]:
@@ -127,7 +109,7 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
 
     rows = []
     for item in loaded.items:
-        record = item.to_dict()
+        record = replace(item, audio=None).to_dict()  # the clip travels as audio_path
         record.pop("audio", None)
         record.pop("source", None)
         rows.append(
@@ -159,11 +141,8 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
 
 @lru_cache(maxsize=65536)
 def file_sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    """:func:`audiomcq_plugins.cache.sha256_file`, remembered per path for the run."""
+    return sha256_file(path)
 
 
 def _seconds(setting: Any, path: str) -> float:
@@ -186,7 +165,7 @@ def doc_to_audio(doc: dict[str, Any]) -> list[dict[str, Any]]:
         seconds = _seconds(settings["ablation_seconds"], path)
         ref = {"id": doc["id"], f"{mode}_seconds": seconds}
         if mode == "noise":
-            ref["seed"] = int(hashlib.sha256(doc["id"].encode()).hexdigest()[:8], 16)
+            ref["seed"] = int(sha256_bytes(doc["id"].encode())[:8], 16)
     if settings["audio_inline"]:
         from audiomcq_plugins.models.requests import resolve_audio
 

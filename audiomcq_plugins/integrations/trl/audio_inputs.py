@@ -17,6 +17,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from audiomcq_plugins.audio import SAMPLE_RATE
+
 #: Key under which the per-row clip ids travel in TRL's batch dicts.
 CLIP_IDS_KEY = "audio_clip_ids"
 #: Processor outputs that are not audio inputs.
@@ -157,9 +159,9 @@ def encode_prompts(
                 **(template_kwargs or {}),
             )
         )
-    sampling_rate = getattr(getattr(processor, "feature_extractor", None), "sampling_rate", 16000)
+    # Clips are decoded at SAMPLE_RATE; the processor refuses a rate its extractor does not use.
     encoded = processor(
-        text=texts, audio=clips, sampling_rate=sampling_rate, padding=True, return_tensors="pt"
+        text=texts, audio=clips, sampling_rate=SAMPLE_RATE, padding=True, return_tensors="pt"
     )
     ids, mask = encoded["input_ids"], encoded["attention_mask"].bool()
     unique_ids = [ids[i][mask[i]].tolist() for i in range(len(unique))]

@@ -106,6 +106,7 @@ def prepare(
     ``data_root``); any problem aborts with one :class:`ValidationError` listing all of them.
     """
     from audiomcq_plugins.audio import AudioError, resolve_path
+    from audiomcq_plugins.audioref import describe
     from audiomcq_plugins.items import load_items, validate_items
 
     items = load_items(items_path)
@@ -114,17 +115,17 @@ def prepare(
     problems = validate_items(items, data_root=data_root, check_audio=check_audio)
     paths: dict[str, str] = {}
     for item in items:
-        if item.audio is None or not isinstance(item.audio, (str, Path)):
+        if item.audio is None or item.audio.embedded or item.audio.path is None:
             problems.append(
-                Problem(str(item.id), "audio", item.audio, "training needs a clip path")
+                Problem(str(item.id), "audio", describe(item.audio), "training needs a clip path")
             )
             continue
         try:
-            paths[str(item.id)] = str(resolve_path(item.audio, data_root, str(item.id)))
+            paths[str(item.id)] = str(resolve_path(item.audio.path, data_root, str(item.id)))
         except AudioError as exc:
             if check_audio:  # already reported by validate_items
                 continue
-            problems.append(Problem(str(item.id), "audio", item.audio, exc.reason))
+            problems.append(Problem(str(item.id), "audio", item.audio.path, exc.reason))
     if problems:
         raise ValidationError(problems, what=str(items_path))
 

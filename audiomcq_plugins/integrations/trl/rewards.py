@@ -20,6 +20,7 @@ from audiomcq_plugins.rewards import (
     contribution_weights,
     format_reward,
     option_accuracy_reward,
+    strict_format_reward,
     think_format_reward,
 )
 
@@ -30,5 +31,6 @@ __all__ = [
     "contribution_weights",
     "format_reward",
     "option_accuracy_reward",
+    "strict_format_reward",
     "think_format_reward",
 ]

@@ -26,6 +26,7 @@ from typing import Any
 
 from trl import SFTConfig, SFTTrainer
 
+from audiomcq_plugins.audio import SAMPLE_RATE
 from audiomcq_plugins.integrations.trl.audio_inputs import (
     TEXT_KEYS,
     audio_sources,
@@ -70,11 +71,10 @@ class AudioSFTCollator:
             # something the model should learn to emit.
             answers.append(full[len(prompt) :].rstrip())
             clips.extend(load_clip(s, example.get("id")) for s in audio_sources(messages))
-        sampling_rate = getattr(self.processor.feature_extractor, "sampling_rate", 16000)
         encoded = self.processor(
             text=prompts,
             audio=clips,
-            sampling_rate=sampling_rate,
+            sampling_rate=SAMPLE_RATE,  # the rate every clip is decoded at
             padding=True,
             return_tensors="pt",
         )
