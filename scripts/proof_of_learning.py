@@ -14,7 +14,7 @@ held-out strong, then 100 GRPO steps of the tiny recipe: 57.5 %, silent audio 5.
 all on 2 cores), but not to 80 % in 5 minutes; Mixed-to-Strong is the default. All the
 measurements are in ``trl_recipes/README.md``.
 
-    python benchmarks/proof_of_learning.py [--workdir runs/tiny] [--json results.json]
+    python scripts/proof_of_learning.py [--workdir runs/tiny] [--json results.json]
 
 The model and the data are built once under ``--workdir`` (``--rebuild`` to redo; redone by
 itself when the suite's texts or sizes change); training items are plentiful (12,000) so
@@ -86,8 +86,8 @@ def build_model(work: Path) -> Path:
     from transformers import WhisperFeatureExtractor
 
     from audiomcq_plugins.benchmarks import synth
-    from audiomcq_plugins.integrations.trl.thinker import extract_thinker
     from audiomcq_plugins.models.processors import load_processor
+    from audiomcq_plugins.models.thinker import extract_thinker
     from audiomcq_plugins.models.tiny import build_tiny_model
 
     model = work / "model"

@@ -1,7 +1,7 @@
 """Seconds per audio GRPO step with a tiny model at 8 generations, with and without reusing
 each prompt's audio encoding across its generations, and the memory peak.
 
-    python benchmarks/grpo_step.py [--arch qwen2.5-omni|qwen2-audio|qwen3-omni] [--steps 4]
+    python perf/grpo_step.py [--arch qwen2.5-omni|qwen2-audio|qwen3-omni] [--steps 4]
 
 Each variant runs in its own process (so the memory peaks are separate): "reuse" encodes every
 distinct clip once per forward and featurises each distinct prompt once per step; "no-reuse"
