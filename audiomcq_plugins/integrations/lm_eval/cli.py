@@ -1,8 +1,9 @@
 """``audiomcq eval``: lm-eval's own command line with our tasks and models added.
 
 Every lm-eval argument passes through unchanged; our task directory is added to whatever
-``--include_path`` the user gives (lm-eval takes only one), our model classes are registered,
-and the audio-safe cache key is installed. ``--data-dir DIR`` sets ``$AUDIOMCQ_DATA_DIR``.
+``--include_path`` the user gives (lm-eval takes only one) and our model classes are
+registered. ``--data-dir DIR`` sets ``$AUDIOMCQ_DATA_DIR``. The task-directory patch is
+installed when the command runs, on a tested lm-eval only (:mod:`.compat`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from audiomcq_plugins.integrations.lm_eval import TASK_DIR, register
 def _add_task_dir() -> None:
     """Make every lm-eval ``TaskManager`` in this process index our task directory too."""
     from lm_eval.tasks import TaskManager
+
+    from audiomcq_plugins.integrations.lm_eval.compat import require_tested_lm_eval
+
+    require_tested_lm_eval("`audiomcq eval` (our task directory added to lm-eval's)")
 
     init = TaskManager.__init__
     if getattr(init, "_audiomcq", False):
