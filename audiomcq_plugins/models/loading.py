@@ -41,20 +41,6 @@ def resolve_dtype(dtype: str | Any, device: str) -> Any:
     return getattr(torch, dtype)
 
 
-def default_prefetch(device: str) -> bool:
-    """Whether encoding the next batch in the background pays: always on an accelerator; on
-    CPU only when torch's intra-op threads leave a core free (otherwise the encoding thread
-    takes its CPU time from the forward passes)."""
-    import os
-
-    import torch
-
-    if device != "cpu":
-        return True
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return torch.get_num_threads() < (cores or 1)
-
-
 def load_model(
     pretrained: str | Path,
     *,
