@@ -29,12 +29,15 @@ def installed_version(dist: str, tested: Sequence[str], extra: str, error: type)
         ) from None
 
 
-def require_tested(dist: str, found: str, tested: Sequence[str], why: str, error: type) -> str:
-    """Return ``found`` when it is one of ``tested``, else raise ``error`` naming both, ``why``
-    the guard exists, and the install command."""
+def require_tested(
+    dist: str, found: str, tested: Sequence[str], *, what: str, why: str, error: type
+) -> str:
+    """Return ``found`` when it is one of ``tested``, else raise ``error`` naming ``what`` was
+    tested, both versions, ``why`` it refuses, and the install command."""
     if found not in tested:
         raise error(
-            f"audiomcq-plugins' {why} was tested with {dist} {', '.join(tested)}, but {dist} "
-            f"{found} is installed. Install a tested version: pip install '{dist}=={tested[-1]}'"
+            f"audiomcq-plugins' {what} was tested with {dist} {', '.join(tested)}, but {dist} "
+            f"{found} is installed. {why} Install a tested version: "
+            f"pip install '{dist}=={tested[-1]}'"
         )
     return found

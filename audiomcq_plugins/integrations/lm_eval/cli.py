@@ -23,7 +23,7 @@ def _add_task_dir() -> None:
 
     from audiomcq_plugins.integrations.lm_eval.compat import require_tested_lm_eval
 
-    require_tested_lm_eval("`audiomcq eval` (our task directory added to lm-eval's)")
+    require_tested_lm_eval("`audiomcq eval` task directory")
 
     init = TaskManager.__init__
     if getattr(init, "_audiomcq", False):

@@ -31,7 +31,8 @@ def require_tested_lm_eval(patch: str) -> str:
         "lm-eval",
         installed_lm_eval_version(),
         TESTED_LM_EVAL_VERSIONS,
-        f"{patch} (it patches lm-eval internals that change between releases, so it refuses "
-        "to run rather than misbehave)",
-        UnsupportedLMEvalVersion,
+        what=patch,
+        why="It patches lm-eval internals that change between releases, so it refuses to run "
+        "rather than misbehave.",
+        error=UnsupportedLMEvalVersion,
     )

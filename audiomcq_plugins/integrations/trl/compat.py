@@ -27,7 +27,8 @@ def require_tested_trl() -> str:
         "trl",
         installed_trl_version(),
         TESTED_TRL_VERSIONS,
-        "audio support for TRL (it overrides TRL internals that change between releases, so it "
-        "refuses to run rather than train without audio)",
-        UnsupportedTRLVersion,
+        what="audio support for TRL",
+        why="It overrides TRL internals that change between releases, so it refuses to run "
+        "rather than train without audio.",
+        error=UnsupportedTRLVersion,
     )
