@@ -35,7 +35,7 @@ demo: venv
 
 # Tiny model + synthetic suite under runs/tiny, then `trl sft` and `trl grpo` (trl_recipes/tiny)
 smoke-train: venv
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/proof_of_learning.py --json runs/tiny/results.json
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/proof_of_learning.py --json runs/tiny/results.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

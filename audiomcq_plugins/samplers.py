@@ -155,6 +155,45 @@ def repeat(
     return EpochRepeatSampler(order, n, **structure)
 
 
+def _contribution_pools(dataset: Any, name: str, unlabeled: str) -> dict[str, list[int]]:
+    """Row indices by contribution label; unlabeled rows go to ``unlabeled`` (or refuse)."""
+    pools: dict[str, list[int]] = {"weak": [], "strong": []}
+    for i, value in enumerate(dataset_contributions(dataset, name)):
+        label = normalise_contribution(value, where=f"sampler {name!r}: row {i}: ")
+        if label is None:
+            if unlabeled == "error":
+                raise SamplerOptionError(
+                    f"sampler {name!r}: row {i} has no audio_contribution label; label the data "
+                    "(an audio_contribution of weak or strong) or set unlabeled: weak|strong"
+                )
+            label = unlabeled
+        pools[label].append(i)
+    return pools
+
+
+def _weak_rows(
+    name: str, switch_at: int | float | None, n_weak_rows: int, batches: int, batch_size: int
+) -> int:
+    """How many rows of the epoch come from the weak pool: every weak row (``switch_at`` None),
+    else ``switch_at`` sampler batches (an int) or that fraction of the epoch (a float)."""
+    if switch_at is None:
+        return min(n_weak_rows, batches * batch_size)
+    if isinstance(switch_at, bool) or not isinstance(switch_at, (int, float)):
+        raise SamplerOptionError(
+            f"sampler {name!r}: switch_at = {switch_at!r}; expected an int (sampler "
+            "batches), a float in [0, 1] (fraction of the epoch) or null"
+        )
+    if isinstance(switch_at, float):
+        if not 0.0 <= switch_at <= 1.0:
+            raise SamplerOptionError(
+                f"sampler {name!r}: switch_at = {switch_at!r}; a fraction must be in [0, 1]"
+            )
+        return math.floor(switch_at * batches) * batch_size
+    if switch_at < 0:
+        raise SamplerOptionError(f"sampler {name!r}: switch_at = {switch_at!r}; must be >= 0")
+    return min(switch_at, batches) * batch_size
+
+
 def curriculum(
     dataset: Any,
     *,
@@ -178,43 +217,11 @@ def curriculum(
             f"sampler {name!r}: unlabeled = {unlabeled!r}; expected one of "
             f"{', '.join(UNLABELED_CHOICES)}"
         )
-    pools: dict[str, list[int]] = {"weak": [], "strong": []}
-    for i, value in enumerate(dataset_contributions(dataset, name)):
-        label = normalise_contribution(value, where=f"sampler {name!r}: row {i}: ")
-        if label is None:
-            if unlabeled == "error":
-                raise SamplerOptionError(
-                    f"sampler {name!r}: row {i} has no audio_contribution label; label the data "
-                    "(an audio_contribution of weak or strong) or set unlabeled: weak|strong"
-                )
-            label = unlabeled
-        pools[label].append(i)
-
-    batches = len(dataset) // structure["batch_size"]
-    total = batches * structure["batch_size"]
-    if switch_at is None:
-        n_weak = min(len(pools["weak"]), total)
-        n_strong = total - n_weak  # <= len(strong): every row is in one pool
-    else:
-        if isinstance(switch_at, bool) or not isinstance(switch_at, (int, float)):
-            raise SamplerOptionError(
-                f"sampler {name!r}: switch_at = {switch_at!r}; expected an int (sampler "
-                "batches), a float in [0, 1] (fraction of the epoch) or null"
-            )
-        if isinstance(switch_at, float):
-            if not 0.0 <= switch_at <= 1.0:
-                raise SamplerOptionError(
-                    f"sampler {name!r}: switch_at = {switch_at!r}; a fraction must be in [0, 1]"
-                )
-            weak_batches = math.floor(switch_at * batches)
-        else:
-            if switch_at < 0:
-                raise SamplerOptionError(
-                    f"sampler {name!r}: switch_at = {switch_at!r}; must be >= 0"
-                )
-            weak_batches = min(switch_at, batches)
-        n_weak = weak_batches * structure["batch_size"]
-        n_strong = total - n_weak
+    pools = _contribution_pools(dataset, name, unlabeled)
+    batch = structure["batch_size"]
+    total = len(dataset) // batch * batch
+    n_weak = _weak_rows(name, switch_at, len(pools["weak"]), len(dataset) // batch, batch)
+    n_strong = total - n_weak  # <= len(strong) without switch_at: every row is in one pool
 
     def order(generator, shuffle: bool) -> list[int]:
         weak = _draw(pools["weak"], n_weak, generator, shuffle, "weak")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parents[1]
+
 #: The lm-eval task names fixed by DESIGN.md's contracts (one benchmark each).
 CONTRACT_TASKS = (
     "mmau_test_mini",
@@ -18,15 +20,28 @@ CONTRACT_TASKS = (
 )
 
 
+def _checkout_roots() -> list[Path]:
+    """This clone's root and, in a git worktree, the root of the main checkout it belongs to."""
+    roots = [REPO]
+    git = REPO / ".git"
+    if git.is_file():  # a worktree: ".git" reads "gitdir: <main>/.git/worktrees/<name>"
+        gitdir = Path(git.read_text().split(":", 1)[1].strip())
+        common = gitdir / "commondir"
+        if common.is_file():
+            roots.append((gitdir / common.read_text().strip()).resolve().parent)
+    return roots
+
+
 def real_data_dir() -> Path:
-    """../shared/data relative to the clone (CI), else /work/shared/data."""
-    for cand in (
-        Path(__file__).resolve().parents[2] / "shared" / "data",
-        Path("/work/shared/data"),
-    ):
+    """The real metadata in ``shared/data`` beside the clone (``../shared/data``), or inside it
+    (``shared/data``); for a git worktree, also beside its main checkout."""
+    candidates = [c for root in _checkout_roots() for c in (root.parent, root)]
+    for base in candidates:
+        cand = base / "shared" / "data"
         if (cand / "mmau-test-mini.json").is_file() and (cand / "MMAR-meta.jsonl").is_file():
             return cand
-    pytest.skip("real metadata (../shared/data) is absent on this machine")
+    looked = ", ".join(str(base / "shared" / "data") for base in candidates)
+    pytest.skip(f"real metadata (mmau-test-mini.json, MMAR-meta.jsonl) not found in {looked}")
 
 
 #: The sample plugin's benchmark, item by item: (key, habitat, options, answer).

@@ -45,7 +45,10 @@ def test_layout():
     for model in ("qwen2_5_omni_7b", "qwen2_audio_7b"):
         for paradigm in ("weak_to_strong", "mixed_to_strong"):
             assert {f"{model}/{paradigm}_sft.yaml", f"{model}/{paradigm}_grpo.yaml"} <= names
-    assert {"qwen2_5_omni_7b/curriculum_grpo.yaml", "qwen2_5_omni_7b/mixed_upweighted_grpo.yaml"}
+    assert {
+        "qwen2_5_omni_7b/curriculum_grpo.yaml",
+        "qwen2_5_omni_7b/mixed_upweighted_grpo.yaml",
+    } <= names
     assert {"tiny/sft.yaml", "tiny/grpo.yaml"} <= names
     assert {p.stem for p in ACCELERATE} >= {"single_gpu", "zero2_8gpu", "zero3_8gpu"}
 

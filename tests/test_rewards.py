@@ -80,8 +80,32 @@ class TestAccuracyReward:
 
 
 class TestOptionAccuracyReward:
-    def test_registered_strict_scorer_is_used(self):
-        assert "strict" in plugins.registry("scorers"), "the strict scorer must be registered"
+    def test_registered_strict_scorer_is_used(self, fresh_plugins):
+        """The reward asks the registry for ``strict``: replacing the registered scorer (the
+        built-in scoring plugin unregistered, another plugin registering ``strict``) changes
+        the rewards."""
+        from audiomcq_plugins import hookimpl
+        from audiomcq_plugins.scoring import Verdict
+
+        completions = ["<answer>Rain</answer>", "<answer>Car horn</answer>"]
+        kwargs = {"solution": ["Car horn"] * 2, "choices": [CHOICES] * 2}
+        assert option_accuracy_reward(None, completions, **kwargs) == [0.0, 1.0]
+
+        calls = []
+
+        def inverted(prediction, choices, answer):
+            calls.append((prediction, list(choices), answer))
+            return Verdict(correct=answer not in prediction, parsed=True, choice=None)
+
+        class InvertedStrict:
+            @hookimpl
+            def register_scorers(self, register):
+                register("strict", inverted)
+
+        plugins.unregister_plugin("audiomcq_plugins.scoring")
+        plugins.register_plugin(InvertedStrict(), name="inverted-strict")
+        assert option_accuracy_reward(None, completions, **kwargs) == [1.0, 0.0]
+        assert calls == [(text, CHOICES, "Car horn") for text in completions]
 
     def test_empty_input(self):
         assert option_accuracy_reward([], [], solution=[], choices=[]) == []

@@ -9,7 +9,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="needs torch (pip install '.[trl]')")
 transformers = pytest.importorskip("transformers", reason="needs transformers")
 
-from audiomcq_plugins.integrations.trl import thinker  # noqa: E402
+from audiomcq_plugins.models import thinker  # noqa: E402
 from audiomcq_plugins.models.processors import load_processor  # noqa: E402
 from audiomcq_plugins.models.tiny import build_tiny_model  # noqa: E402
 

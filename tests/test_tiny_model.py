@@ -253,7 +253,7 @@ def test_cuda_device_falls_back_to_cpu_without_cuda(monkeypatch):
     CPU when CUDA is missing instead of crashing."""
     import torch
 
-    from audiomcq_plugins.models.hf import resolve_device
+    from audiomcq_plugins.models.loading import resolve_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert resolve_device("cuda:0") == "cpu"

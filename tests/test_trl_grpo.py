@@ -240,7 +240,7 @@ def test_encoder_reuse_matches_separate_encoding(arch):
     """Encoding each clip once and copying gives the same features and gradients."""
     from audiomcq_plugins.integrations.trl.loading import audio_towers, load_processor
     from audiomcq_plugins.integrations.trl.reuse import EncoderReuse
-    from audiomcq_plugins.models.hf import load_model
+    from audiomcq_plugins.models.loading import load_model
 
     path = tiny_checkpoint(arch)
     model = load_model(path)

@@ -33,7 +33,7 @@ def tiny_checkpoint(arch: str) -> Path:
     if arch == "qwen2-audio":
         built = work / "full"
     else:
-        from audiomcq_plugins.integrations.trl.thinker import extract_thinker
+        from audiomcq_plugins.models.thinker import extract_thinker
 
         built = Path(extract_thinker(work / "full", work / "thinker"))
     try:

@@ -86,50 +86,8 @@ def make_item(
     ``answer_outside_choices`` and the loader refuses it unless asked to skip such items.
     """
     iid = str(id)
-    if not isinstance(choices, (list, tuple)):
-        quirks.flag("choices_not_a_list", iid)
-        choices = [] if choices is None else [choices]
-    choices = list(choices)
-    # Trailing empty options (MMAR's leftovers, MMSU's unused choice_d) carry no letter.
-    while choices and (choices[-1] is None or str(choices[-1]).strip() == ""):
-        quirks.flag("empty_choice_dropped", iid)
-        choices.pop()
-    clean = [_text(c, "choice", iid, quirks) for c in choices]
-    if any(not c for c in clean):
-        quirks.flag("empty_choice", iid)
-    quirks.n_choices[len(clean)] += 1
-    if not MIN_CHOICES <= len(clean) <= MAX_CHOICES:
-        quirks.flag("choice_count_out_of_range", iid)
-    folded = [c.lower() for c in clean]
-    if len(set(folded)) < len(folded):
-        quirks.flag("duplicate_choices", iid)
-
-    multi = False
-    if isinstance(answer, (list, tuple)):
-        if len(answer) == 1:
-            quirks.flag("answer_is_list", iid)
-            answer = answer[0]
-        else:
-            quirks.flag("multi_answer", iid)
-            multi = True
-            answer = " / ".join(str(a) for a in answer)
-    answer_text = _text(answer, "answer", iid, quirks)
-    answer_index: int | None = None
-    if answer_withheld and not answer_text:
-        pass
-    elif answer_text in clean:
-        answer_index = clean.index(answer_text)
-    else:
-        matches = [i for i, c in enumerate(folded) if c == answer_text.lower()]
-        if len(matches) == 1:
-            quirks.flag("answer_case_differs", iid)
-            answer_index = matches[0]
-            answer_text = clean[answer_index]
-        elif not multi:
-            quirks.flag("answer_outside_choices", iid)
-    if answer_index is not None:
-        quirks.answer_position[chr(ord("A") + answer_index)] += 1
-
+    clean = _clean_choices(choices, iid, quirks)
+    answer_text, answer_index = _match_answer(answer, clean, answer_withheld, iid, quirks)
     contribution = _scalar(audio_contribution, "audio_contribution", iid, quirks)
     if isinstance(contribution, str):
         contribution = contribution.lower() or None
@@ -147,6 +105,60 @@ def make_item(
         cot={k: v for k, v in (cot or {}).items() if v},
         source=source or {},
     )
+
+
+def _clean_choices(choices: Any, iid: str, quirks: Quirks) -> list[str]:
+    """The options as stripped strings, trailing empty ones dropped, oddities flagged."""
+    if not isinstance(choices, (list, tuple)):
+        quirks.flag("choices_not_a_list", iid)
+        choices = [] if choices is None else [choices]
+    choices = list(choices)
+    # Trailing empty options (MMAR's leftovers, MMSU's unused choice_d) carry no letter.
+    while choices and (choices[-1] is None or str(choices[-1]).strip() == ""):
+        quirks.flag("empty_choice_dropped", iid)
+        choices.pop()
+    clean = [_text(c, "choice", iid, quirks) for c in choices]
+    if any(not c for c in clean):
+        quirks.flag("empty_choice", iid)
+    quirks.n_choices[len(clean)] += 1
+    if not MIN_CHOICES <= len(clean) <= MAX_CHOICES:
+        quirks.flag("choice_count_out_of_range", iid)
+    folded = [c.lower() for c in clean]
+    if len(set(folded)) < len(folded):
+        quirks.flag("duplicate_choices", iid)
+    return clean
+
+
+def _match_answer(
+    answer: Any, clean: list[str], answer_withheld: bool, iid: str, quirks: Quirks
+) -> tuple[str, int | None]:
+    """The answer text and its option index (None when withheld, multiple or outside)."""
+    multi = False
+    if isinstance(answer, (list, tuple)):
+        if len(answer) == 1:
+            quirks.flag("answer_is_list", iid)
+            answer = answer[0]
+        else:
+            quirks.flag("multi_answer", iid)
+            multi = True
+            answer = " / ".join(str(a) for a in answer)
+    answer_text = _text(answer, "answer", iid, quirks)
+    answer_index: int | None = None
+    if answer_withheld and not answer_text:
+        pass
+    elif answer_text in clean:
+        answer_index = clean.index(answer_text)
+    else:
+        matches = [i for i, c in enumerate(clean) if c.lower() == answer_text.lower()]
+        if len(matches) == 1:
+            quirks.flag("answer_case_differs", iid)
+            answer_index = matches[0]
+            answer_text = clean[answer_index]
+        elif not multi:
+            quirks.flag("answer_outside_choices", iid)
+    if answer_index is not None:
+        quirks.answer_position[chr(ord("A") + answer_index)] += 1
+    return answer_text, answer_index
 
 
 def relative_audio(path: Any, root: Any, default_dir: str | None = None) -> Any:

@@ -178,64 +178,111 @@ def prepare(
     out.mkdir(parents=True, exist_ok=True)
     items_path, meta_path, progress_path, problems_path = output_paths(out, spec.name)
     check = not skip_audio
+    current = _up_to_date(items_path, meta_path, loaded.content_hash, check)
+    if current is not None:
+        return current
 
-    if items_path.is_file() and meta_path.is_file():
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if (
-            meta.get("content_hash") == loaded.content_hash
-            and (meta["audio_checked"] or not check)
-            and not meta["skipped"]["bad_audio"]  # clips may have been fixed since: re-check
-        ):
-            return PrepareResult(
-                items_path, meta_path, meta["n_items"], meta["summary"], up_to_date=True
-            )
+    embedded = _embedded_flags(spec, loaded)
+    data_root = out.resolve() if any(embedded) else loaded.data_root
+    header = {"content_hash": loaded.content_hash, "check_audio": check, "root": str(data_root)}
+    done = _read_progress(progress_path, header)
+    resumed = len(done)
+    jobs = [
+        (it.id, it.audio, str(data_root), _clip_name(it.id, it.audio) if emb else None, check)
+        for it, emb in zip(loaded.items, embedded, strict=True)
+        if it.id not in done and (emb or check) and it.audio is not None
+    ]
+    if jobs:
+        _check_clips(jobs, done, progress_path, header, workers, progress, spec.name)
 
+    problems = _audio_problems(loaded, done)
+    if problems and not skip_bad_audio:
+        problems_path.write_text("\n".join(map(str, problems)) + "\n", encoding="utf-8")
+        raise PrepareError(
+            problems,
+            what=f"the audio of {spec.name} (also in {problems_path}; fix or re-download the "
+            "clips and re-run, or pass --skip-bad-audio to leave those items out)",
+        )
+    bad = {p.item_id for p in problems}
+    items = _checked_items(loaded, done, bad)
+    skipped = {"answer_outside_choices": loaded.quirks["skipped"], "bad_audio": sorted(bad)}
+    summary = summarize(items, spec)
+    meta = _meta(spec, loaded, len(items), data_root, check, skipped, summary)
+    # Meta first, items last: the items file exists only when the whole run is complete.
+    write_atomic(meta_path, json.dumps(meta, indent=1, ensure_ascii=False).encode())
+    tmp = items_path.with_name(items_path.name + ".tmp")
+    write_items(items, tmp)
+    os.replace(tmp, items_path)
+    progress_path.unlink(missing_ok=True)
+    problems_path.unlink(missing_ok=True)
+    return PrepareResult(items_path, meta_path, len(items), summary, skipped, resumed)
+
+
+def _up_to_date(
+    items_path: Path, meta_path: Path, content_hash: str, check: bool
+) -> PrepareResult | None:
+    """The result of a previous complete run on the same content, if it still holds."""
+    if not (items_path.is_file() and meta_path.is_file()):
+        return None
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if (
+        meta.get("content_hash") == content_hash
+        and (meta["audio_checked"] or not check)
+        and not meta["skipped"]["bad_audio"]  # clips may have been fixed since: re-check
+    ):
+        return PrepareResult(
+            items_path, meta_path, meta["n_items"], meta["summary"], up_to_date=True
+        )
+    return None
+
+
+def _embedded_flags(spec: BenchmarkSpec, loaded: LoadedBenchmark) -> list[bool]:
+    """Whether each item embeds its clip; a source holds one kind or the other."""
     embedded = [_embedded(it.audio) for it in loaded.items]
     if any(embedded) and not all(embedded):
         raise ValueError(
             f"benchmark {spec.name}: mixes embedded audio and audio paths; prepare needs one "
             "kind per source"
         )
-    data_root = out.resolve() if any(embedded) else loaded.data_root
-    header = {"content_hash": loaded.content_hash, "check_audio": check, "root": str(data_root)}
-    done = _read_progress(progress_path, header)
-    resumed = len(done)
-    jobs = [
-        (
-            it.id,
-            it.audio,
-            str(data_root),
-            _clip_name(it.id, it.audio) if emb else None,
-            check,
-        )
-        for it, emb in zip(loaded.items, embedded, strict=True)
-        if it.id not in done and (emb or check) and it.audio is not None
-    ]
-    if jobs:
-        mode = "a" if done else "w"
-        n_workers = workers or os.cpu_count() or 1
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
+    return embedded
 
-            bar = tqdm(total=len(jobs), desc=f"prepare {spec.name}", unit="clip")
-        with open(progress_path, mode, encoding="utf-8") as fh:
-            if mode == "w":
-                fh.write(json.dumps({"header": header}) + "\n")
-            for entry in _run(jobs, n_workers):
-                fh.write(json.dumps(entry) + "\n")
-                fh.flush()
-                if "error" not in entry:
-                    done[entry["id"]] = entry
-                else:
-                    done.setdefault(entry["id"], entry)
-                if bar is not None:
-                    bar.update()
-        if bar is not None:
-            bar.close()
 
+def _check_clips(
+    jobs: list[tuple[str, Any, str, str | None, bool]],
+    done: dict[str, dict[str, Any]],
+    progress_path: Path,
+    header: dict[str, Any],
+    workers: int | None,
+    progress: bool,
+    name: str,
+) -> None:
+    """Run ``jobs``, appending each result to the progress file and recording it in ``done``
+    (a success replaces an earlier failure, never the reverse)."""
+    mode = "a" if done else "w"
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(jobs), desc=f"prepare {name}", unit="clip")
+    with open(progress_path, mode, encoding="utf-8") as fh:
+        if mode == "w":
+            fh.write(json.dumps({"header": header}) + "\n")
+        for entry in _run(jobs, workers or os.cpu_count() or 1):
+            fh.write(json.dumps(entry) + "\n")
+            fh.flush()
+            if "error" not in entry:
+                done[entry["id"]] = entry
+            else:
+                done.setdefault(entry["id"], entry)
+            if bar is not None:
+                bar.update()
+    if bar is not None:
+        bar.close()
+
+
+def _audio_problems(loaded: LoadedBenchmark, done: dict[str, dict[str, Any]]) -> list[Problem]:
     by_id = {it.id: it for it in loaded.items}
-    problems = [
+    return [
         Problem(
             iid,
             "audio",
@@ -245,14 +292,12 @@ def prepare(
         for iid, e in done.items()
         if "error" in e
     ]
-    if problems and not skip_bad_audio:
-        problems_path.write_text("\n".join(map(str, problems)) + "\n", encoding="utf-8")
-        raise PrepareError(
-            problems,
-            what=f"the audio of {spec.name} (also in {problems_path}; fix or re-download the "
-            "clips and re-run, or pass --skip-bad-audio to leave those items out)",
-        )
-    bad = {p.item_id for p in problems}
+
+
+def _checked_items(
+    loaded: LoadedBenchmark, done: dict[str, dict[str, Any]], bad: set[str]
+) -> list[Item]:
+    """The items without bad audio, with extracted clip paths and measured durations."""
     items: list[Item] = []
     for it in loaded.items:
         if it.id in bad:
@@ -262,12 +307,22 @@ def prepare(
         if "duration" in entry:
             breakdown["duration"] = entry["duration"]
         items.append(replace(it, audio=entry.get("audio", it.audio), breakdown=breakdown))
+    return items
 
-    skipped = {"answer_outside_choices": loaded.quirks["skipped"], "bad_audio": sorted(bad)}
-    summary = summarize(items, spec)
-    meta = {
+
+def _meta(
+    spec: BenchmarkSpec,
+    loaded: LoadedBenchmark,
+    n_items: int,
+    data_root: Path,
+    check: bool,
+    skipped: dict[str, Any],
+    summary: dict[str, Any],
+) -> dict[str, Any]:
+    """The ``<name>.meta.json`` content."""
+    return {
         **loaded.provenance(),
-        "n_items": len(items),
+        "n_items": n_items,
         "family": spec.family,
         "split": spec.split,
         "data_root": str(data_root),
@@ -281,14 +336,6 @@ def prepare(
         "quirks": loaded.quirks,
         "summary": summary,
     }
-    # Meta first, items last: the items file exists only when the whole run is complete.
-    write_atomic(meta_path, json.dumps(meta, indent=1, ensure_ascii=False).encode())
-    tmp = items_path.with_name(items_path.name + ".tmp")
-    write_items(items, tmp)
-    os.replace(tmp, items_path)
-    progress_path.unlink(missing_ok=True)
-    problems_path.unlink(missing_ok=True)
-    return PrepareResult(items_path, meta_path, len(items), summary, skipped, resumed)
 
 
 def read_meta(items_path: str | os.PathLike) -> dict[str, Any] | None:

@@ -24,6 +24,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from audiomcq_plugins.cli import CLIError
     from audiomcq_plugins.integrations.lm_eval.cli import run_lm_eval
+    from audiomcq_plugins.versions import UntestedVersionError
 
-    return run_lm_eval(args.extra, data_dir=args.data_dir)
+    try:
+        return run_lm_eval(args.extra, data_dir=args.data_dir)
+    except UntestedVersionError as exc:
+        raise CLIError(str(exc)) from None

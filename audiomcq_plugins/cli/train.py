@@ -41,7 +41,7 @@ def add_parser(sub) -> None:  # noqa: ANN001
         "--no-check-audio", action="store_true", help="skip decoding every clip (faster)"
     )
     prep.set_defaults(func=run_prepare)
-    from audiomcq_plugins.integrations.trl.thinker import add_parser as add_extract_thinker
+    from audiomcq_plugins.models.thinker import add_parser as add_extract_thinker
 
     add_extract_thinker(stages)
     for stage in ("sft", "grpo"):

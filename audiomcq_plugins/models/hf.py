@@ -5,139 +5,46 @@ Omni checkpoints; the talker is never loaded) and any model whose processor take
 whose chat template takes ``{"type": "audio", "audio": array}`` blocks. Requests are
 :class:`~audiomcq_plugins.models.requests.AudioRequest`; text-only requests work. Batches are
 length-sorted and left-padded; the next batch is encoded (features, tokens) in a background
-thread while the model runs the current one. torch and transformers are imported when a model is
-built.
+thread while the model runs the current one (:mod:`.batching`). Loading: :mod:`.loading`;
+continuation scoring: :mod:`.loglik`. torch and transformers are imported when a model is built.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.audio import SAMPLE_RATE
-from audiomcq_plugins.models.requests import AudioRequest, length_order, truncate_at_stops
-
-logger = logging.getLogger(__name__)
-
-#: config ``model_type`` -> the transformers class to load (thinkers for Omni checkpoints).
-MODEL_CLASSES: dict[str, str] = {
-    "qwen2_audio": "Qwen2AudioForConditionalGeneration",
-    "qwen2_5_omni": "Qwen2_5OmniThinkerForConditionalGeneration",
-    "qwen2_5_omni_thinker": "Qwen2_5OmniThinkerForConditionalGeneration",
-    "qwen3_omni_moe": "Qwen3OmniMoeThinkerForConditionalGeneration",
-    "qwen3_omni_moe_thinker": "Qwen3OmniMoeThinkerForConditionalGeneration",
-}
-#: Tried in order for any other model type.
-AUTO_CLASSES: tuple[str, ...] = (
-    "AutoModelForMultimodalLM",
-    "AutoModelForImageTextToText",
-    "AutoModelForSpeechSeq2Seq",
-    "AutoModelForCausalLM",
+from audiomcq_plugins.models.batching import BatchPipeline, default_prefetch
+from audiomcq_plugins.models.facts import TRIMMED_AUDIO_PROCESSORS
+from audiomcq_plugins.models.loading import load_model, resolve_device
+from audiomcq_plugins.models.loglik import (
+    append_continuations,
+    continuation_ids,
+    score_continuations,
 )
-#: Processors that pad every clip to the feature extractor's 30 s window although their model
-#: reads only the frames under ``feature_attention_mask``. For them the batch is padded to its
-#: longest clip plus one STFT window of zeros instead: every frame the model reads is bit-identical
-#: (same samples, same zeros after the clip, same per-clip maximum) at a fraction of the work.
-#: Not Qwen2-Audio: its encoder requires all 3000 frames.
-TRIMMED_AUDIO_PROCESSORS: tuple[str, ...] = ("Qwen2_5OmniProcessor",)
+from audiomcq_plugins.models.requests import AudioRequest, truncate_at_stops
 
 
-def model_type(pretrained: str | Path) -> str | None:
-    """The ``model_type`` in a local checkpoint's config.json (None for Hub ids)."""
-    config = Path(pretrained) / "config.json"
-    if config.is_file():
-        return json.loads(config.read_text()).get("model_type")
-    return None
+def generation_settings(
+    max_new_tokens: int, do_sample: bool, pad_token_id: int | None, gen_kwargs: dict[str, Any]
+) -> dict[str, Any]:
+    """``generate()`` keyword arguments; sampling parameters are dropped when greedy."""
+    settings = {
+        "max_new_tokens": max_new_tokens,
+        "do_sample": do_sample,
+        "pad_token_id": pad_token_id,
+        **gen_kwargs,
+    }
+    if not do_sample:
+        for key in ("temperature", "top_p", "top_k"):
+            settings.pop(key, None)
+    return settings
 
 
-def resolve_device(device: str | None) -> str:
-    """``auto``/None: CUDA when available, else CPU. A CUDA device on a machine without CUDA
-    falls back to the CPU with a warning, as lm-eval's ``hf`` model does (lm-eval's command
-    line defaults ``--device`` to ``cuda:0``)."""
-    import torch
-
-    if device in (None, "auto"):
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if str(device).startswith("cuda") and not torch.cuda.is_available():
-        logger.warning("device %s requested but CUDA is not available: running on the CPU", device)
-        return "cpu"
-    return device
-
-
-def resolve_dtype(dtype: str | Any, device: str) -> Any:
-    import torch
-
-    if not isinstance(dtype, str):
-        return dtype
-    if dtype == "auto":
-        # The checkpoint's dtype on accelerators; float32 on CPU (bf16 matmuls are slow there).
-        return torch.float32 if device == "cpu" else "auto"
-    return getattr(torch, dtype)
-
-
-def default_prefetch(device: str) -> bool:
-    """Whether encoding the next batch in the background pays: always on an accelerator; on
-    CPU only when torch's intra-op threads leave a core free (otherwise the encoding thread
-    takes its CPU time from the forward passes)."""
-    import os
-
-    import torch
-
-    if device != "cpu":
-        return True
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return torch.get_num_threads() < (cores or 1)
-
-
-def load_model(
-    pretrained: str | Path,
-    *,
-    dtype: Any = "auto",
-    device: str = "auto",
-    attn_implementation: str | None = None,
-    trust_remote_code: bool = False,
-    revision: str | None = None,
-) -> Any:
-    """Load the generation model for ``pretrained`` (an Omni checkpoint gives its thinker)."""
-    import transformers
-
-    device = resolve_device(device)
-    kwargs: dict[str, Any] = {"dtype": resolve_dtype(dtype, device)}
-    if attn_implementation:
-        kwargs["attn_implementation"] = attn_implementation
-    if trust_remote_code:
-        kwargs["trust_remote_code"] = True
-    if revision:
-        kwargs["revision"] = revision
-    mtype = model_type(pretrained)
-    if mtype is None:
-        mtype = transformers.AutoConfig.from_pretrained(
-            pretrained, trust_remote_code=trust_remote_code, revision=revision
-        ).model_type
-    if mtype in MODEL_CLASSES:
-        model = getattr(transformers, MODEL_CLASSES[mtype]).from_pretrained(pretrained, **kwargs)
-    else:
-        errors = []
-        for name in AUTO_CLASSES:
-            try:
-                model = getattr(transformers, name).from_pretrained(pretrained, **kwargs)
-                break
-            except ValueError as exc:  # "Unrecognized configuration class ..."
-                errors.append(f"{name}: {exc}")
-        else:
-            raise ValueError(
-                f"no transformers class loads {pretrained} (model_type {mtype!r}); tried "
-                + "; ".join(errors)
-            )
-    return model.to(device).eval()
-
-
-class HFAudioLM:
+class HFAudioLM(BatchPipeline):
     """A transformers audio LM with batched generation and log-likelihood scoring.
 
     ``batch_size`` requests go through one forward; ``max_new_tokens`` is the default
@@ -247,40 +154,6 @@ class HFAudioLM:
         longest = max(len(c) for c in clips)
         return min(fe.n_samples, -(-(longest + fe.n_fft) // hop) * hop)
 
-    def _batches(self, requests: Sequence[AudioRequest]) -> Iterator[list[int]]:
-        order = length_order(requests)
-        for start in range(0, len(order), self.batch_size):
-            yield order[start : start + self.batch_size]
-
-    def _pipeline(
-        self,
-        requests: Sequence[AudioRequest],
-        prepare: Callable[[list[int]], Any],
-        run: Callable[[Any], Any],
-        finish: Callable[[list[int], Any], None],
-    ) -> None:
-        """``finish(idx, run(prepare(idx)))`` for every batch, in order. With ``prefetch`` the
-        next batch's ``prepare`` (processor, tokenizer) runs in a background thread during this
-        batch's ``run`` (the model only); ``finish`` waits for it first, so the processor and
-        tokenizer are never used by two threads at once."""
-        batches = list(self._batches(requests))
-        prefetch = self.prefetch and len(batches) > 1
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audiomcq-encode") as pool:
-            start = time.perf_counter()
-            prepared = prepare(batches[0]) if batches else None
-            self.encode_wait_seconds += time.perf_counter() - start
-            for k, idx in enumerate(batches):
-                last = k + 1 == len(batches)
-                upcoming = None if last or not prefetch else pool.submit(prepare, batches[k + 1])
-                start = time.perf_counter()
-                output = run(prepared)
-                self.run_seconds += time.perf_counter() - start
-                if not last:
-                    start = time.perf_counter()
-                    prepared = upcoming.result() if upcoming else prepare(batches[k + 1])
-                    self.encode_wait_seconds += time.perf_counter() - start
-                finish(idx, output)
-
     # -- generation --------------------------------------------------------------------------
 
     def generate(
@@ -299,15 +172,8 @@ class HFAudioLM:
 
         out: list[str | None] = [None] * len(requests)
         bar = tqdm(total=len(requests), desc="generate", disable=not progress)
-        settings = {
-            "max_new_tokens": max_new_tokens or self.max_new_tokens,
-            "do_sample": do_sample,
-            "pad_token_id": self.tokenizer.pad_token_id,
-            **gen_kwargs,
-        }
-        if not do_sample:
-            for key in ("temperature", "top_p", "top_k"):
-                settings.pop(key, None)
+        budget = max_new_tokens or self.max_new_tokens
+        settings = generation_settings(budget, do_sample, self.tokenizer.pad_token_id, gen_kwargs)
 
         def run(batch: Any) -> Any:
             with torch.inference_mode():
@@ -338,7 +204,6 @@ class HFAudioLM:
         The context is the request's prompt (chat template with the generation prompt when
         ``chat``); the continuation is tokenized on its own and appended, as lm-eval does.
         """
-        import torch
         from tqdm.auto import tqdm
 
         if len(requests) != len(continuations):
@@ -351,40 +216,11 @@ class HFAudioLM:
 
         def prepare(idx: list[int]) -> tuple[Any, list[list[int]], int]:
             batch = self.encode([requests[i] for i in idx])
-            conts = [
-                self.tokenizer(continuations[i], add_special_tokens=False)["input_ids"] for i in idx
-            ]
-            for i, ids in zip(idx, conts, strict=True):
-                if not ids:
-                    raise ValueError(
-                        f"continuation {continuations[i]!r} of request {i} tokenizes to nothing"
-                    )
-            width = max(len(c) for c in conts)
-            cont_ids = torch.full((len(idx), width), pad, dtype=batch["input_ids"].dtype)
-            cont_mask = torch.zeros((len(idx), width), dtype=batch["attention_mask"].dtype)
-            for row, ids in enumerate(conts):
-                cont_ids[row, : len(ids)] = torch.tensor(ids)
-                cont_mask[row, : len(ids)] = 1
-            ctx_len = batch["input_ids"].shape[1]
-            batch["input_ids"] = torch.cat([batch["input_ids"], cont_ids.to(self.device)], dim=1)
-            batch["attention_mask"] = torch.cat(
-                [batch["attention_mask"], cont_mask.to(self.device)], dim=1
-            )
-            return batch, conts, ctx_len
+            conts = continuation_ids(self.tokenizer, continuations, idx)
+            return batch, conts, append_continuations(batch, conts, pad, self.device)
 
         def run(prepared: tuple[Any, list[list[int]], int]) -> list[tuple[float, bool]]:
-            batch, conts, ctx_len = prepared
-            width = max(len(c) for c in conts)
-            with torch.inference_mode():
-                logits = self.model(**batch).logits.float()
-            logprobs = torch.log_softmax(logits[:, ctx_len - 1 : ctx_len - 1 + width], dim=-1)
-            scores = []
-            for row, ids in enumerate(conts):
-                target = torch.tensor(ids, device=logprobs.device)
-                lp = logprobs[row, : len(ids)]
-                total = lp.gather(-1, target[:, None]).sum().item()
-                scores.append((total, bool((lp.argmax(-1) == target).all().item())))
-            return scores
+            return score_continuations(self.model, *prepared)
 
         def finish(idx: list[int], scores: list[tuple[float, bool]]) -> None:
             for i, score in zip(idx, scores, strict=True):

@@ -15,24 +15,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-# arch name / processor class name -> (module, class)
-_OMNI_PROCESSORS: dict[str, tuple[str, str]] = {
-    "qwen2.5-omni": ("transformers.models.qwen2_5_omni", "Qwen2_5OmniProcessor"),
-    "Qwen2_5OmniProcessor": ("transformers.models.qwen2_5_omni", "Qwen2_5OmniProcessor"),
-    "qwen3-omni": ("transformers.models.qwen3_omni_moe", "Qwen3OmniMoeProcessor"),
-    "Qwen3OmniMoeProcessor": ("transformers.models.qwen3_omni_moe", "Qwen3OmniMoeProcessor"),
-}
+from audiomcq_plugins.models.facts import OMNI_PROCESSORS
 
 
 @cache
 def _audio_only_class(name: str) -> type:
     """An audio-only subclass of the Omni processor ``name`` (no image/video processors)."""
-    import importlib
-
+    import transformers
     from transformers.processing_utils import ProcessorMixin
 
-    module, cls_name = _OMNI_PROCESSORS[name]
-    base = getattr(importlib.import_module(module), cls_name)
+    cls_name = OMNI_PROCESSORS[name]
+    base = getattr(transformers, cls_name)
 
     def __init__(self, feature_extractor=None, tokenizer=None, chat_template=None):  # noqa: N807
         ProcessorMixin.__init__(self, feature_extractor, tokenizer, chat_template=chat_template)
@@ -69,7 +62,7 @@ def load_processor(path: str | Path, **kwargs: Any) -> Any:
     from transformers.utils import is_torchvision_available
 
     name = _processor_class_name(Path(path))
-    if name not in _OMNI_PROCESSORS:
+    if name not in OMNI_PROCESSORS:
         return AutoProcessor.from_pretrained(path, **kwargs)
     if is_torchvision_available():
         try:

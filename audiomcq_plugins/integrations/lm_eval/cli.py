@@ -1,8 +1,9 @@
 """``audiomcq eval``: lm-eval's own command line with our tasks and models added.
 
 Every lm-eval argument passes through unchanged; our task directory is added to whatever
-``--include_path`` the user gives (lm-eval takes only one), our model classes are registered,
-and the audio-safe cache key is installed. ``--data-dir DIR`` sets ``$AUDIOMCQ_DATA_DIR``.
+``--include_path`` the user gives (lm-eval takes only one) and our model classes are
+registered. ``--data-dir DIR`` sets ``$AUDIOMCQ_DATA_DIR``. The task-directory patch is
+installed when the command runs, on a tested lm-eval only (:mod:`.compat`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ def _add_task_dir() -> None:
     """Make every lm-eval ``TaskManager`` in this process index our task directory too (the
     one with plugin tasks when plugins add any; a user's own copy of ours is not indexed twice)."""
     from lm_eval.tasks import TaskManager
+
+    from audiomcq_plugins.integrations.lm_eval.compat import require_tested_lm_eval
+
+    require_tested_lm_eval("`audiomcq eval` task directory")
 
     init = TaskManager.__init__
     if getattr(init, "_audiomcq", False):

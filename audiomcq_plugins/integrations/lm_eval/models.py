@@ -2,7 +2,8 @@
 
 Importing this module registers both names in lm-eval's model registry (after importing
 ``lm_eval.models``: registering first would leave the registry non-empty, so lm-eval would
-never load its built-in models) and installs the audio-safe cache key (:mod:`.safety`).
+never load its built-in models). Building either model installs the audio-safe cache key
+(:mod:`.safety`), on a tested lm-eval only (:mod:`.compat`).
 
 Requests: ``generate_until`` ``(context, gen_kwargs[, {"audio": [...]}])`` and
 ``loglikelihood`` ``(context, continuation[, {"audio": [...]}])``; audio entries are waveforms
@@ -26,8 +27,6 @@ from tqdm.auto import tqdm
 
 from audiomcq_plugins.integrations.lm_eval import safety
 from audiomcq_plugins.models.requests import AudioRequest, resolve_audio
-
-safety.install()
 
 #: Marks a context produced by our ``apply_chat_template`` (a JSON conversation follows).
 CHAT_PREFIX = "\x00audiomcq-chat\x00"
@@ -77,6 +76,10 @@ class AudioLMAdapter(LM):
     system_prompt: str | None
     max_new_tokens: int | None
     model_id: str
+
+    def __init__(self) -> None:
+        super().__init__()
+        safety.install()  # when our model is used, not when this module is imported
 
     def _run_chunks(
         self,

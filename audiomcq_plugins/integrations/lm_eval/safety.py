@@ -3,7 +3,8 @@
 - Cache keys: lm-eval hashes request arguments with ``json.dumps`` and a default handler that
   knows bytes and PIL images only, so a request carrying a numpy waveform crashes
   ``--use_cache``. :func:`install` extends that handler (once, idempotently) to hash arrays by
-  content, as ``{"sha256", "n_samples"}``.
+  content, as ``{"sha256", "n_samples"}``. Our model classes install it when they are built,
+  on the lm-eval versions in :data:`.compat.TESTED_LM_EVAL_VERSIONS` only.
 - Logged samples: our model classes replace each waveform in a request by the same
   ``{"sha256", "n_samples"}`` once it has been used (:func:`scrub`), so ``--log_samples``
   records references and hashes, never waveforms, and the cache key computed after the run
@@ -18,9 +19,14 @@ from audiomcq_plugins.models.requests import array_ref, audio_log_ref
 
 
 def install() -> None:
+    """Extend lm-eval's cache-key JSON handler to numpy arrays (idempotent); raises
+    :class:`~.compat.UnsupportedLMEvalVersion` on an untested lm-eval."""
     import numpy as np
     from lm_eval.api import model as lm_model
 
+    from audiomcq_plugins.integrations.lm_eval.compat import require_tested_lm_eval
+
+    require_tested_lm_eval("audio-safe cache key")
     original = lm_model._multimodal_cache_default
     if getattr(original, "_audiomcq", False):
         return

@@ -7,7 +7,6 @@
   the literal ``trl grpo`` CLI (importing ``.rewards`` installs it; guarded by :mod:`.compat`).
 - :mod:`.sft`: ``AudioSFTCollator``, ``AudioSFTTrainer``, the SFT script.
 - :mod:`.audio_inputs`, :mod:`.reuse`, :mod:`.settings`, :mod:`.loading`: shared pieces.
-- :mod:`.thinker`: extract the thinker of a full Omni checkpoint.
 
 Nothing here is imported by ``import audiomcq_plugins``; submodules import TRL lazily or at
 their own top level.

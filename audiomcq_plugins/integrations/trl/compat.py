@@ -7,34 +7,28 @@ refuses to run on a TRL it was not tested with rather than silently training wit
 
 from __future__ import annotations
 
+from audiomcq_plugins.versions import UntestedVersionError, installed_version, require_tested
+
 #: TRL releases the audio trainers were tested with (tests/test_trl_grpo*.py, test_trl_sft*.py).
 TESTED_TRL_VERSIONS: tuple[str, ...] = ("1.16.0",)
 
 
-class UnsupportedTRLVersion(RuntimeError):
+class UnsupportedTRLVersion(UntestedVersionError):
     """The installed TRL is not one the audio trainers were tested with."""
 
 
 def installed_trl_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("trl")
-    except PackageNotFoundError:
-        raise UnsupportedTRLVersion(
-            "TRL is not installed; install the tested version with "
-            "`pip install 'audiomcq-plugins[trl]'` (trl==" + TESTED_TRL_VERSIONS[-1] + ")"
-        ) from None
+    return installed_version("trl", TESTED_TRL_VERSIONS, "trl", UnsupportedTRLVersion)
 
 
 def require_tested_trl() -> str:
     """Return the installed TRL version, or raise :class:`UnsupportedTRLVersion`."""
-    found = installed_trl_version()
-    if found not in TESTED_TRL_VERSIONS:
-        raise UnsupportedTRLVersion(
-            f"audiomcq-plugins' audio support for TRL was tested with trl "
-            f"{', '.join(TESTED_TRL_VERSIONS)}, but trl {found} is installed. It overrides TRL "
-            "internals that change between releases, so it refuses to run rather than train "
-            f"without audio. Install a tested version: pip install 'trl=={TESTED_TRL_VERSIONS[-1]}'"
-        )
-    return found
+    return require_tested(
+        "trl",
+        installed_trl_version(),
+        TESTED_TRL_VERSIONS,
+        what="audio support for TRL",
+        why="It overrides TRL internals that change between releases, so it refuses to run "
+        "rather than train without audio.",
+        error=UnsupportedTRLVersion,
+    )

@@ -1,32 +1,20 @@
-"""Loading audio checkpoints and processors for training, and facts about audio models."""
+"""Loading audio checkpoints and processors for training (model facts: :mod:`.models.facts`)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-#: Full Omni checkpoints (thinker + talker) whose top-level class has no ``forward``.
-FULL_OMNI_TYPES = {
-    "qwen2_5_omni": "Qwen2_5OmniThinkerForConditionalGeneration",
-    "qwen3_omni_moe": "Qwen3OmniMoeThinkerForConditionalGeneration",
-}
-
-
-def model_type(path: str | Path) -> str | None:
-    config = Path(path) / "config.json"
-    if not config.is_file():
-        return None
-    return json.loads(config.read_text()).get("model_type")
+from audiomcq_plugins.models.facts import FULL_OMNI_THINKERS, model_type
 
 
 def check_trainable(path: str | Path) -> None:
     """Refuse a full Omni checkpoint: its top-level class cannot be trained; its thinker can."""
     kind = model_type(path)
-    if kind in FULL_OMNI_TYPES:
+    if kind in FULL_OMNI_THINKERS:
         raise ValueError(
             f"{path} is a full {kind} checkpoint; TRL would load its top-level class, which has no "
-            f"forward. Train its thinker ({FULL_OMNI_TYPES[kind]}): extract it with "
+            f"forward. Train its thinker ({FULL_OMNI_THINKERS[kind]}): extract it with "
             "`audiomcq train extract-thinker SRC OUT` and point `model_name_or_path` at OUT"
         )
 

@@ -6,7 +6,7 @@ directory), scores it end to end (read + score + aggregate) in both modes, and p
 baseline measured in the same run). Outputs mix the shapes seen in practice: option text,
 letters, tags with reasoning, free text, and empty answers.
 
-    python benchmarks/score_throughput.py [--items 200000] [--repeat 3]
+    python perf/score_throughput.py [--items 200000] [--repeat 3]
 """
 
 from __future__ import annotations

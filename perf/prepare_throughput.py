@@ -1,7 +1,7 @@
 """Clips per second of ``audiomcq prepare`` (decode + checks) on a synthetic suite, with one
 worker (the baseline, in-process) and with every core; prints both and their ratio.
 
-    python benchmarks/prepare_throughput.py [--n 2000] [--max-seconds 10] [--sample-rate 44100]
+    python perf/prepare_throughput.py [--n 2000] [--max-seconds 10] [--sample-rate 44100]
                                             [--workers N] [--dir DIR]
 """
 

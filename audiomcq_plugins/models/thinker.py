@@ -13,23 +13,13 @@ The CLI entry is :func:`add_parser` (``audiomcq train extract-thinker SRC OUT``)
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-#: Full-model ``model_type`` -> (transformers module, thinker class).
-THINKERS: dict[str, tuple[str, str]] = {
-    "qwen2_5_omni": (
-        "transformers.models.qwen2_5_omni",
-        "Qwen2_5OmniThinkerForConditionalGeneration",
-    ),
-    "qwen3_omni_moe": (
-        "transformers.models.qwen3_omni_moe",
-        "Qwen3OmniMoeThinkerForConditionalGeneration",
-    ),
-}
+from audiomcq_plugins.models.facts import FULL_OMNI_THINKERS, model_type
+
 #: Files the model's own ``save_pretrained`` writes (never copied from the source).
 _MODEL_FILES = ("config.json", "generation_config.json")
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".index.json")
@@ -41,26 +31,22 @@ class ThinkerExtractionError(ValueError):
 
 def thinker_class(src: str | os.PathLike) -> type:
     """The thinker class for the full checkpoint at ``src`` (read from its ``config.json``)."""
-    import importlib
+    import transformers
 
-    config_file = Path(src) / "config.json"
-    if not config_file.is_file():
+    if not (Path(src) / "config.json").is_file():
         raise ThinkerExtractionError(
             f"{src}: no config.json; pass the directory of a full Qwen2.5-Omni or Qwen3-Omni "
             "checkpoint (downloaded beforehand, e.g. Qwen/Qwen2.5-Omni-7B)"
         )
-    model_type = json.loads(config_file.read_text()).get("model_type")
-    if model_type not in THINKERS:
+    kind = model_type(src)
+    if kind not in FULL_OMNI_THINKERS:
         hint = (
             " it is already a thinker-only checkpoint; use it as is"
-            if str(model_type).endswith("_thinker")
-            else f" expected one of {', '.join(THINKERS)}"
+            if str(kind).endswith("_thinker")
+            else f" expected one of {', '.join(FULL_OMNI_THINKERS)}"
         )
-        raise ThinkerExtractionError(
-            f"{src}: model_type {model_type!r} is not a full Omni model;{hint}"
-        )
-    module, name = THINKERS[model_type]
-    return getattr(importlib.import_module(module), name)
+        raise ThinkerExtractionError(f"{src}: model_type {kind!r} is not a full Omni model;{hint}")
+    return getattr(transformers, FULL_OMNI_THINKERS[kind])
 
 
 def _is_processor_file(path: Path) -> bool:

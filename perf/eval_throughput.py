@@ -1,7 +1,7 @@
 """Evaluation throughput with a tiny model: items/s at batch 1 and 8, and the share of wall time
 spent outside the model's forward passes, split into where it goes.
 
-    python benchmarks/eval_throughput.py [--arch qwen2.5-omni] [--n 32] [--max-new-tokens 16]
+    python perf/eval_throughput.py [--arch qwen2.5-omni] [--n 32] [--max-new-tokens 16]
         [--threads 1] [--repeat 3]
 
 Every configuration runs in this process on the same items and the same model, so the ratios
@@ -114,7 +114,8 @@ def main() -> None:
 
     from audiomcq_plugins.benchmarks import synth
     from audiomcq_plugins.benchmarks.spec import load_benchmark
-    from audiomcq_plugins.models.hf import HFAudioLM, default_prefetch
+    from audiomcq_plugins.models.batching import default_prefetch
+    from audiomcq_plugins.models.hf import HFAudioLM
     from audiomcq_plugins.models.tiny import build_tiny_model
 
     work = Path(tempfile.mkdtemp(prefix="audiomcq-throughput-"))

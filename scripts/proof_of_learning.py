@@ -14,7 +14,7 @@ held-out strong, then 100 GRPO steps of the tiny recipe: 57.5 %, silent audio 5.
 all on 2 cores), but not to 80 % in 5 minutes; Mixed-to-Strong is the default. All the
 measurements are in ``trl_recipes/README.md``.
 
-    python benchmarks/proof_of_learning.py [--workdir runs/tiny] [--json results.json]
+    python scripts/proof_of_learning.py [--workdir runs/tiny] [--json results.json]
 
 The model and the data are built once under ``--workdir`` (``--rebuild`` to redo; redone by
 itself when the suite's texts or sizes change); training items are plentiful (12,000) so
@@ -86,8 +86,8 @@ def build_model(work: Path) -> Path:
     from transformers import WhisperFeatureExtractor
 
     from audiomcq_plugins.benchmarks import synth
-    from audiomcq_plugins.integrations.trl.thinker import extract_thinker
     from audiomcq_plugins.models.processors import load_processor
+    from audiomcq_plugins.models.thinker import extract_thinker
     from audiomcq_plugins.models.tiny import build_tiny_model
 
     model = work / "model"
@@ -213,7 +213,7 @@ def evaluate(model_dir: Path, rows: list[dict[str, Any]]) -> dict[str, float]:
 # --- main ---------------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
+def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workdir", default=str(REPO / "runs" / "tiny"))
     parser.add_argument("--train-items", type=int, default=12000)
@@ -231,9 +231,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the model and data")
     parser.add_argument("--json", help="write the results here")
-    args = parser.parse_args(argv)
+    return parser
 
-    work = Path(args.workdir).resolve()
+
+def recipe_overrides(parser: argparse.ArgumentParser, sets: list[str]) -> dict[str, dict]:
+    """``--set STAGE.KEY=VALUE`` options -> stage -> {key: value}."""
+    extra: dict[str, dict[str, str]] = {"sft": {}, "grpo": {}}
+    for item in sets:
+        key, _, value = item.partition("=")
+        stage, _, field = key.partition(".")
+        if stage not in extra or not field or not value:
+            parser.error(f"--set {item!r}: expected sft.KEY=VALUE or grpo.KEY=VALUE")
+        extra[stage][field] = value
+    return extra
+
+
+def model_and_data(work: Path, args: argparse.Namespace) -> Path:
+    """Build (or reuse, when built by the same settings) the tiny model and the suite."""
     stale = (work / "data").exists() and not fresh(work, args)
     if (args.rebuild or stale) and work.exists():
         log(f"rebuilding {work}" + (" (built by another suite design or size)" if stale else ""))
@@ -244,61 +258,71 @@ def main(argv: list[str] | None = None) -> int:
     model = build_model(work)
     fingerprint_file(work).write_text(fingerprint(args) + "\n")
     log(f"model and data ready in {time.perf_counter() - start:.0f} s ({work})")
+    return model
+
+
+def sft_stage(work: Path, model: Path, args: argparse.Namespace, extra: dict, strong) -> dict:
+    """Run the SFT recipe from ``model``; its measurements."""
+    run = run_stage(
+        "sft",
+        work,
+        {
+            "model_name_or_path": model,
+            "dataset_name": work / "data" / "sft" / args.sft_subset,
+            "output_dir": work / "sft",
+            **({"max_steps": args.sft_steps} if args.sft_steps else {}),
+            **extra,
+        },
+    )
+    return {
+        "seconds": run["seconds"],
+        "final_loss": last(run["logs"], "loss"),
+        # SFT computes no reward: the accuracy reward of greedy answers on held-out items
+        # of the subset it trained on
+        "accuracy_reward": evaluate(work / "sft", heldout(work, args.sft_subset))["audio"],
+        "heldout_strong": evaluate(work / "sft", strong),
+    }
+
+
+def grpo_stage(work: Path, args: argparse.Namespace, extra: dict, strong) -> dict:
+    """Run the GRPO recipe from the SFT checkpoint on strong items; its measurements."""
+    run = run_stage(
+        "grpo",
+        work,
+        {
+            "model_name_or_path": work / "sft",
+            "dataset_name": work / "data" / "grpo" / "strong",
+            "output_dir": work / "grpo",
+            **({"max_steps": args.grpo_steps} if args.grpo_steps else {}),
+            **extra,
+        },
+    )
+    return {
+        "seconds": run["seconds"],
+        "final_loss": last(run["logs"], "loss"),
+        # mean over the last 3 logging windows of training (sampled completions)
+        "accuracy_reward": last(run["logs"], "rewards/accuracy_reward/mean", 3),
+        "heldout_strong": evaluate(work / "grpo", strong),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    extra = recipe_overrides(parser, args.set)
+    work = Path(args.workdir).resolve()
+    model = model_and_data(work, args)
 
     strong = heldout(work, "strong")
     results: dict[str, Any] = {"heldout_strong_items": len(strong)}
     results["base"] = evaluate(model, strong)
     log(f"untrained model, held-out strong: {results['base']}")
-
     stages = [s.strip() for s in args.stages.split(",") if s.strip()]
-    extra: dict[str, dict[str, str]] = {"sft": {}, "grpo": {}}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        stage, _, field = key.partition(".")
-        if stage not in extra or not field or not value:
-            parser.error(f"--set {item!r}: expected sft.KEY=VALUE or grpo.KEY=VALUE")
-        extra[stage][field] = value
-    sft_dir, grpo_dir = work / "sft", work / "grpo"
     if "sft" in stages:
-        run = run_stage(
-            "sft",
-            work,
-            {
-                "model_name_or_path": model,
-                "dataset_name": work / "data" / "sft" / args.sft_subset,
-                "output_dir": sft_dir,
-                **({"max_steps": args.sft_steps} if args.sft_steps else {}),
-                **extra["sft"],
-            },
-        )
-        results["sft"] = {
-            "seconds": run["seconds"],
-            "final_loss": last(run["logs"], "loss"),
-            # SFT computes no reward: the accuracy reward of greedy answers on held-out items
-            # of the subset it trained on
-            "accuracy_reward": evaluate(sft_dir, heldout(work, args.sft_subset))["audio"],
-            "heldout_strong": evaluate(sft_dir, strong),
-        }
+        results["sft"] = sft_stage(work, model, args, extra["sft"], strong)
         log(f"SFT: {results['sft']}")
     if "grpo" in stages:
-        run = run_stage(
-            "grpo",
-            work,
-            {
-                "model_name_or_path": sft_dir,
-                "dataset_name": work / "data" / "grpo" / "strong",
-                "output_dir": grpo_dir,
-                **({"max_steps": args.grpo_steps} if args.grpo_steps else {}),
-                **extra["grpo"],
-            },
-        )
-        results["grpo"] = {
-            "seconds": run["seconds"],
-            "final_loss": last(run["logs"], "loss"),
-            # mean over the last 3 logging windows of training (sampled completions)
-            "accuracy_reward": last(run["logs"], "rewards/accuracy_reward/mean", 3),
-            "heldout_strong": evaluate(grpo_dir, strong),
-        }
+        results["grpo"] = grpo_stage(work, args, extra["grpo"], strong)
         log(f"GRPO: {results['grpo']}")
 
     report(results)

@@ -1,7 +1,7 @@
 """Seconds per audio GRPO step with a tiny model at 8 generations, with and without reusing
 each prompt's audio encoding across its generations, and the memory peak.
 
-    python benchmarks/grpo_step.py [--arch qwen2.5-omni|qwen2-audio|qwen3-omni] [--steps 4]
+    python perf/grpo_step.py [--arch qwen2.5-omni|qwen2-audio|qwen3-omni] [--steps 4]
 
 Each variant runs in its own process (so the memory peaks are separate): "reuse" encodes every
 distinct clip once per forward and featurises each distinct prompt once per step; "no-reuse"
@@ -25,28 +25,39 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _model_and_data(arch: str, work: Path) -> tuple[Path, Path]:
+    """A trainable tiny ``arch`` checkpoint (the tests' cached one) and 16 prepared GRPO items
+    under ``work`` (reused)."""
+    from audiomcq_plugins.integrations.trl.data import prepare
+    from tests.trl_fixtures import tiny_checkpoint, write_items
+
+    data = work / "trl"
+    if not (data / "grpo").is_dir():
+        prepare(write_items(work / "clips", 16), work / "clips", data)
+    return tiny_checkpoint(arch), data
+
+
+def _peak_memory_mib() -> tuple[float, str]:
+    """Peak memory of this run in MiB, and what was measured."""
+    import torch
+
+    if torch.cuda.is_available():
+        peak = torch.cuda.max_memory_allocated() / 2**20
+        return peak, "cuda max allocated"
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "process max RSS"
+
+
 def run_variant(arch: str, reuse: bool, steps: int, batch: int, work: Path) -> dict:
     import torch
     from transformers import TrainerCallback
 
-    from audiomcq_plugins.integrations.trl.data import load_jsonl_dataset, prepare
+    from audiomcq_plugins.integrations.trl.data import load_jsonl_dataset
     from audiomcq_plugins.integrations.trl.grpo import AudioGRPOConfig, AudioGRPOTrainer
-    from audiomcq_plugins.models.tiny import build_tiny_model
-    from tests.trl_fixtures import varied_reward, write_items
+    from tests.trl_fixtures import varied_reward
 
-    model_dir = work / f"model-{arch}"
-    if not (model_dir / "config.json").is_file():
-        build_tiny_model(arch, work / f"full-{arch}")
-        if arch == "qwen2-audio":
-            os.replace(work / f"full-{arch}", model_dir)
-        else:
-            from audiomcq_plugins.integrations.trl.thinker import extract_thinker
-
-            extract_thinker(work / f"full-{arch}", model_dir)
-    data = work / "trl"
-    if not (data / "grpo").is_dir():
-        prepare(write_items(work / "clips", 16), work / "clips", data)
-
+    model_dir, data = _model_and_data(arch, work)
     times: list[float] = []
 
     class Clock(TrainerCallback):
@@ -80,14 +91,7 @@ def run_variant(arch: str, reuse: bool, steps: int, batch: int, work: Path) -> d
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
     trainer.train()
-    if torch.cuda.is_available():
-        peak = torch.cuda.max_memory_allocated() / 2**20
-        where = "cuda max allocated"
-    else:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        where = "process max RSS"
+    peak, where = _peak_memory_mib()
     return {
         "arch": arch,
         "reuse": reuse,
