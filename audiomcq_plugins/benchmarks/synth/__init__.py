@@ -15,6 +15,7 @@ four items uses every position once). ``EASY_SUBTASKS`` are the sub-tasks a very
 model learns from short clips (0.5-2 s); tempo and chord need longer clips or larger models.
 """
 
+from audiomcq_plugins.benchmarks.audiomcq import QUESTION_TYPES
 from audiomcq_plugins.benchmarks.synth.generation import (
     AUDIO_DIR,
     METADATA_FILE,
@@ -30,7 +31,6 @@ from audiomcq_plugins.benchmarks.synth.signals import CHORDS, PITCHES, SR, TEMPI
 from audiomcq_plugins.benchmarks.synth.spec import AUDIOMCQ_SYNTH, SPECS, SynthSpec
 from audiomcq_plugins.benchmarks.synth.subtasks import (
     EASY_SUBTASKS,
-    QUESTION_TYPES,
     SIMPLE_COT,
     STRUCTURED_COT,
     SUBTASKS,

@@ -16,9 +16,9 @@ import numpy as np
 
 from audiomcq_plugins import cache
 from audiomcq_plugins.audio import to_target, write_audio
+from audiomcq_plugins.benchmarks.audiomcq import QUESTION_TYPES
 from audiomcq_plugins.benchmarks.synth.signals import SR
 from audiomcq_plugins.benchmarks.synth.subtasks import (
-    QUESTION_TYPES,
     SIMPLE_COT,
     STRUCTURED_COT,
     SUBTASKS,

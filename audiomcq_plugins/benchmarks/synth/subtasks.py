@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audiomcq_plugins.benchmarks.audiomcq import QUESTION_TYPES
 from audiomcq_plugins.benchmarks.synth.signals import (
     render_chord,
     render_contour,
@@ -20,7 +19,6 @@ from audiomcq_plugins.benchmarks.synth.signals import (
     render_sound_event,
     render_tempo,
 )
-
 
 
 @dataclass(frozen=True)
