@@ -1,26 +1,43 @@
-"""``make demo`` / ``python -m audiomcq_plugins.demo``: the whole evaluation path, offline.
+"""``make demo`` / ``python -m audiomcq_plugins.demo``: the main job, offline, on a laptop CPU.
 
-1. generate a small synthetic suite (AudioMCQ layout, weak/strong items known by construction);
-2. build a tiny random Qwen2.5-Omni checkpoint (tokenizer trained on the suite's text);
-3. run ``audiomcq eval`` (lm-eval) on ``audiomcq_synth`` and ``audiomcq_synth_silent``;
-4. print lm-eval's table, then our per-breakdown table: accuracy with the clip, with
-   silence, and the difference (what the audio contributed).
+1. the synthetic suite: training items (seed 0) and held-out items (seed 1), weak/strong known
+   by construction, as TRL-ready data;
+2. the hearing base: a tiny Qwen2.5-Omni thinker pretrained to describe clips
+   (:mod:`audiomcq_plugins.pretrain`; cached, rebuilt when its inputs change);
+3. Weak-to-Strong through the literal ``trl sft`` (weak items) and ``trl grpo`` (strong items)
+   with ``trl_recipes/tiny/weak_to_strong_{sft,grpo}.yaml``;
+4. ``audiomcq eval`` (lm-eval) of the base and the trained model on the held-out suite, with
+   the clip and with silence.
 
-A random model scores near chance: the point is the plumbing, not the numbers. Outputs stay in
-the printed directory (``--out DIR`` to choose it).
+Everything lands in ``--out`` (default ``runs/demo``): ``commands.txt`` (every command run, in
+order), ``summary.json`` (headline numbers, per-stage wall and CPU seconds), lm-eval's results
+and samples under ``eval/``, the ``trl`` logs and checkpoints under ``train/``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from audiomcq_plugins import pretrain, tiny_recipe
+
 TASKS = ("audiomcq_synth", "audiomcq_synth_silent")
+STAGES = 4
+#: ``--quick``: a few steps of every stage on a handful of items (the wiring test).
+QUICK = {
+    "train_items": 48,
+    "heldout_items": 8,
+    "clips": 16,
+    "pretrain": {"max_steps": 2, "per_device_train_batch_size": 4},
+    "sft": {"max_steps": 2, "per_device_train_batch_size": 4},
+    "grpo": {"max_steps": 1, "per_device_train_batch_size": 8},
+}
 
 
 def breakdown_table(results: dict[str, Any]) -> str:
@@ -44,59 +61,221 @@ def breakdown_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+class Run:
+    """The demo's output directory: progress lines, the command log, per-stage timings."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.start = time.perf_counter()
+        self.stages: dict[str, dict[str, float]] = {}
+        self.commands = out / "commands.txt"
+        self.commands.write_text("")
+
+    def say(self, msg: str) -> None:
+        print(f"[demo {time.perf_counter() - self.start:5.0f} s] {msg}", flush=True)
+
+    def command(self, cmd: list[str]) -> None:
+        with open(self.commands, "a") as fh:
+            fh.write(shlex.join(cmd) + "\n")
+
+    def stage(self, number: int, name: str, title: str) -> Callable[[], None]:
+        """Announce stage ``number``; call the returned function when it ends."""
+        self.say(f"[{number}/{STAGES}] {title}")
+        wall, cpu = time.perf_counter(), _cpu()
+
+        def done() -> None:
+            self.stages[name] = {
+                "seconds": round(time.perf_counter() - wall, 1),
+                "cpu_seconds": round(_cpu() - cpu, 1),
+            }
+            self.say(f"[{number}/{STAGES}] {name} done in {self.stages[name]['seconds']:.0f} s")
+
+        return done
+
+    def progress(self, label: str) -> Callable[[dict[str, float]], None]:
+        """A ``run_trl`` callback printing each logged step."""
+        seen = [0]
+
+        def on_log(record: dict[str, float]) -> None:
+            if "loss" not in record:
+                return
+            seen[0] += 1
+            reward = record.get("rewards/accuracy_reward/mean")
+            extra = f", accuracy reward {reward:.2f}" if reward is not None else ""
+            epoch = record.get("epoch", 0.0)
+            self.say(
+                f"  {label}: log {seen[0]}, loss {record['loss']:.3f}{extra} (epoch {epoch:.2f})"
+            )
+
+        return on_log
+
+
+def _cpu() -> float:
+    import os
+
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def train_stage(run: Run, stage: str, recipe: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """One literal ``trl`` run of a tiny recipe; returns its timings and final logs."""
+    cmd = tiny_recipe.trl_command(stage, tiny_recipe.RECIPES / recipe, overrides)
+    run.command(cmd)
+    run.say("  " + shlex.join(cmd))
+    result = tiny_recipe.run_trl(
+        cmd, run.out / "train" / f"{stage}.log", run.progress(f"trl {stage}")
+    )
+    return {
+        "seconds": round(result["seconds"], 1),
+        "cpu_seconds": round(result["cpu_seconds"], 1),
+        "final_loss": tiny_recipe.last(result["logs"], "loss"),
+        "accuracy_reward": tiny_recipe.last(result["logs"], "rewards/accuracy_reward/mean", 3),
+    }
+
+
+def evaluate(run: Run, name: str, model: Path, heldout_suite: Path) -> dict[str, Any]:
+    """``audiomcq eval`` (lm-eval) of ``model`` on the held-out suite, clip and silent."""
+    from audiomcq_plugins.cli import main as audiomcq
+    from audiomcq_plugins.prompts import AUDIOMCQ_SYSTEM_PROMPT
+
+    out = run.out / "eval" / name
+    argv = [
+        "eval",
+        "--model",
+        "audiomcq-hf",
+        "--model_args",
+        f"pretrained={model},max_new_tokens=16,trust_remote_code=True,"
+        f"system_prompt={AUDIOMCQ_SYSTEM_PROMPT}",
+        "--batch_size",
+        "64",
+        "--device",
+        "cpu",
+        "--tasks",
+        ",".join(TASKS),
+        "--metadata",
+        json.dumps({"sources": {"audiomcq_synth": str(heldout_suite)}}),
+        "--output_path",
+        str(out),
+        "--log_samples",
+    ]
+    run.command(["audiomcq", *argv])
+    if audiomcq(argv):
+        raise SystemExit(f"audiomcq eval of {name} failed (command in {run.commands})")
+    files = sorted(out.rglob("results_*.json"), key=lambda p: p.stat().st_mtime)
+    results = json.loads(files[-1].read_text())
+    (out / "breakdown.txt").write_text(breakdown_table(results) + "\n")
+    return {"results_file": str(files[-1]), **headline(results)}
+
+
+def headline(results: dict[str, Any]) -> dict[str, float]:
+    """Strong/weak accuracy with the clip and with silence, and the unparsed rate."""
+    clip, silent = (results["results"][t] for t in TASKS)
+    return {
+        "strong": clip["acc_audio_contribution_strong,none"],
+        "strong_silent": silent["acc_audio_contribution_strong,none"],
+        "weak": clip["acc_audio_contribution_weak,none"],
+        "weak_silent": silent["acc_audio_contribution_weak,none"],
+        "unparsed": clip["unparsed,none"],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m audiomcq_plugins.demo", description=__doc__)
-    parser.add_argument("--out", default=None, help="output directory (default: a temp dir)")
-    parser.add_argument("--n", type=int, default=24, help="synthetic items (default 24)")
+    parser.add_argument("--out", default=str(tiny_recipe.REPO / "runs" / "demo"))
+    parser.add_argument("--base", default=str(pretrain.DEFAULT_OUT), help="hearing base dir")
+    parser.add_argument("--train-items", type=int, default=4000)
+    parser.add_argument("--heldout-items", type=int, default=400)
+    parser.add_argument("--quick", action="store_true", help="a few steps of every stage")
     args = parser.parse_args(argv)
+    quick = QUICK if args.quick else {}
+    n_train = quick.get("train_items", args.train_items)
+    n_test = quick.get("heldout_items", args.heldout_items)
 
-    from audiomcq_plugins.benchmarks import synth
-    from audiomcq_plugins.cli import main as audiomcq
-    from audiomcq_plugins.models.tiny import build_tiny_model
-
-    out = Path(args.out or tempfile.mkdtemp(prefix="audiomcq-demo-")).resolve()
+    out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    print(f"[1/4] synthetic suite: {args.n} items -> {out / 'synth'}", flush=True)
-    synth.generate(out / "synth", n=args.n, max_seconds=3.0, progress=True)
-    print(f"[2/4] tiny Qwen2.5-Omni model -> {out / 'model'}", flush=True)
-    build_tiny_model("qwen2.5-omni", out / "model", extra_texts=synth.corpus())
-    print("[3/4] audiomcq eval (lm-eval) on " + ", ".join(TASKS), flush=True)
-    results_dir = out / "results"
-    rc = audiomcq(
-        [
-            "eval",
-            "--model",
-            "audiomcq-hf",
-            "--model_args",
-            f"pretrained={out / 'model'},max_new_tokens=16",
-            "--batch_size",
-            "8",
-            "--device",
-            "cpu",
-            "--tasks",
-            ",".join(TASKS),
-            "--metadata",
-            json.dumps({"sources": {"audiomcq_synth": str(out / "synth")}}),
-            "--output_path",
-            str(results_dir),
-            "--log_samples",
-        ]
+    run = Run(out)
+    summary: dict[str, Any] = {"out": str(out)}
+
+    done = run.stage(1, "suite", f"synthetic suite: {n_train} training, {n_test} held-out items")
+    data = out / "data" / f"n{n_train}-{n_test}"
+    tiny_recipe.build_data(data, n_train, n_test, run.say)
+    heldout_suite = data / "synth-heldout"
+    done()
+
+    done = run.stage(
+        2, "hearing_base", f"hearing base (pretrained to describe clips) -> {args.base}"
     )
-    if rc:
-        print(f"audiomcq eval failed with status {rc}", file=sys.stderr)
-        return rc
-    files = sorted(results_dir.rglob("results_*.json"), key=lambda p: p.stat().st_mtime)
-    results = json.loads(files[-1].read_text())
-    print("[4/4] per-breakdown accuracy (strict scorer unless named official)\n")
-    print(breakdown_table(results))
-    prov = results["configs"]["audiomcq_synth"]["metadata"]["provenance"]
-    print(
-        f"\nbenchmark {prov['benchmark']} hash {prov['content_hash'][:12]} prompt "
-        f"{prov['prompt_format']} scorers {prov['scorer_modes']}"
+    base = Path(args.base).resolve()
+    info = pretrain.build_base(
+        base,
+        clips=quick.get("clips", pretrain.DEFAULT_CLIPS),
+        overrides=quick.get("pretrain", {}),
+        log=run.say,
+        on_log=run.progress("trl sft (pretrain)"),
     )
-    print(f"results: {files[-1]}\ndone in {time.perf_counter() - start:.0f} s")
+    run.command(info["command"])
+    summary["hearing_base"] = {
+        k: info[k] for k in ("cached", "seconds", "cpu_seconds", "final_loss")
+    }
+    done()
+
+    done = run.stage(3, "weak_to_strong", "Weak-to-Strong: trl sft on weak, trl grpo on strong")
+    sft_dir, grpo_dir = out / "train" / "w2s_sft", out / "train" / "w2s_grpo"
+    summary["sft"] = train_stage(
+        run,
+        "sft",
+        "weak_to_strong_sft.yaml",
+        {
+            "model_name_or_path": base,
+            "dataset_name": data / "data" / "sft" / "weak",
+            "output_dir": sft_dir,
+            **quick.get("sft", {}),
+        },
+    )
+    summary["grpo"] = train_stage(
+        run,
+        "grpo",
+        "weak_to_strong_grpo.yaml",
+        {
+            "model_name_or_path": sft_dir,
+            "dataset_name": data / "data" / "grpo" / "strong",
+            "output_dir": grpo_dir,
+            **quick.get("grpo", {}),
+        },
+    )
+    done()
+
+    done = run.stage(4, "eval", "audiomcq eval (lm-eval), held-out suite, clip and silence")
+    summary["eval"] = {
+        "base": evaluate(run, "base", base, heldout_suite),
+        "trained": evaluate(run, "trained", grpo_dir, heldout_suite),
+    }
+    done()
+
+    summary["stages"] = run.stages
+    summary["total_seconds"] = round(time.perf_counter() - run.start, 1)
+    summary["total_cpu_seconds"] = round(_cpu(), 1)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print_headline(summary)
     return 0
+
+
+def print_headline(summary: dict[str, Any]) -> None:
+    out = Path(summary["out"])
+    base, trained = summary["eval"]["base"], summary["eval"]["trained"]
+    print(f"\nheld-out strong items (need the audio; chance 25 %), {summary['out']}")
+    for name, r in (("hearing base", base), ("Weak-to-Strong", trained)):
+        pct = {k: f"{100 * v:5.1f} %" for k, v in r.items() if isinstance(v, float)}
+        print(
+            f"  {name:<15} strong {pct['strong']}  silent {pct['strong_silent']}"
+            f"  weak {pct['weak']}  unparsed {pct['unparsed']}"
+        )
+    print(f"results: {out / 'eval'}  commands: {out / 'commands.txt'}")
+    print(f"summary: {out / 'summary.json'}")
+    print(
+        f"done in {summary['total_seconds']:.0f} s "
+        f"({summary['total_cpu_seconds']:.0f} s of CPU, training subprocesses included)"
+    )
 
 
 if __name__ == "__main__":

@@ -24,91 +24,36 @@ that the model learns from the audio instead of memorising items.
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
 import json
-import os
-import re
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-RECIPES = REPO / "audiomcq_plugins" / "trl_recipes" / "tiny"
-MAX_SECONDS = 2.0  # clip lengths of the suite: 0.5-2 s
-TARGET_ACCURACY, TARGET_SECONDS = 0.80, 300
-# The tiny Omni processor, declared as remote code so that TRL's AutoProcessor loads it where
-# torchvision (which the real Omni processor's video part needs) is missing.
-REMOTE_PROCESSOR = (
-    "from audiomcq_plugins.models.processors import _audio_only_class\n\n"
-    "Qwen2_5OmniProcessorAudioOnly = _audio_only_class('qwen2.5-omni')\n"
+from audiomcq_plugins.tiny_recipe import (
+    MAX_SECONDS,
+    RECIPES,
+    REPO,
+    build_data,
+    evaluate,
+    heldout,
+    last,
+    run_trl,
+    trl_command,
 )
+
+TARGET_ACCURACY, TARGET_SECONDS = 0.80, 300
 
 
 def log(msg: str) -> None:
     print(f"[proof] {msg}", flush=True)
 
 
-# --- preparation --------------------------------------------------------------------------------
-
-
-def build_data(work: Path, n_train: int, n_test: int) -> None:
-    """Train (seed 0) and held-out (seed 1) suites -> TRL-ready JSONL under work/data*."""
-    from audiomcq_plugins.benchmarks import synth
-    from audiomcq_plugins.benchmarks.spec import get_spec
-    from audiomcq_plugins.integrations.trl.data import prepare
-    from audiomcq_plugins.items import write_items
-
-    spec = get_spec("audiomcq_synth")
-    for name, n, seed in (("data", n_train, 0), ("heldout", n_test, 1)):
-        if (work / name / "manifest.json").is_file():
-            continue
-        suite = synth.ensure(
-            work / f"synth-{name}",
-            n=n,
-            seed=seed,
-            min_seconds=0.5,
-            max_seconds=MAX_SECONDS,
-            subtasks=synth.EASY_SUBTASKS,
-        )
-        loaded = spec.load(suite)
-        items = work / f"{name}.items.jsonl"
-        write_items(loaded.items, items)
-        manifest = prepare(items, loaded.data_root, work / name, check_audio=False)
-        log(f"{name}: {manifest['counts']}")
-
-
 def build_model(work: Path) -> Path:
-    """A tiny Qwen2.5-Omni thinker whose tokenizer knows the suite's words."""
-    from transformers import WhisperFeatureExtractor
+    from audiomcq_plugins.tiny_recipe import build_model as build
 
-    from audiomcq_plugins.benchmarks import synth
-    from audiomcq_plugins.models.processors import load_processor
-    from audiomcq_plugins.models.thinker import extract_thinker
-    from audiomcq_plugins.models.tiny import build_tiny_model
-
-    model = work / "model"
-    if (model / "config.json").is_file():
-        return model
-    full = build_tiny_model("qwen2.5-omni", work / "full", seed=0, extra_texts=synth.corpus())
-    extract_thinker(full, model, overwrite=True)
-    shutil.rmtree(full)
-    processor = load_processor(model)
-    # Pad features to the longest clip (2 s), not Whisper's 30 s: 15x less feature work.
-    processor.feature_extractor = WhisperFeatureExtractor(
-        feature_size=128, chunk_length=int(MAX_SECONDS)
-    )
-    processor.save_pretrained(model)
-    config_file = model / "processor_config.json"
-    config = json.loads(config_file.read_text())
-    config["processor_class"] = "Qwen2_5OmniProcessor"
-    config["auto_map"] = {"AutoProcessor": "audio_only_processor.Qwen2_5OmniProcessorAudioOnly"}
-    config_file.write_text(json.dumps(config, indent=2) + "\n")
-    (model / "audio_only_processor.py").write_text(REMOTE_PROCESSOR)
-    return model
+    return build(work / "model")
 
 
 def fingerprint(args: argparse.Namespace) -> str:
@@ -133,81 +78,9 @@ def fresh(work: Path, args: argparse.Namespace) -> bool:
 
 def run_stage(stage: str, work: Path, overrides: dict[str, Any]) -> dict[str, Any]:
     """``trl STAGE --config trl_recipes/tiny/STAGE.yaml`` with path overrides; parsed logs."""
-    trl = shutil.which("trl") or str(Path(sys.executable).parent / "trl")
-    cmd = [trl, stage, "--config", str(RECIPES / f"{stage}.yaml")]
-    for key, value in overrides.items():
-        cmd += [f"--{key}", str(value)]
+    cmd = trl_command(stage, RECIPES / f"{stage}.yaml", overrides)
     log(" ".join(cmd))
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"}
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    (work / f"{stage}.log").write_text(proc.stdout + proc.stderr)
-    if proc.returncode:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
-        raise SystemExit(f"`trl {stage}` failed (log: {work / f'{stage}.log'}):\n{tail}")
-    logs = parse_logs(proc.stdout + proc.stderr)
-    return {"seconds": seconds, "logs": logs}
-
-
-def parse_logs(text: str) -> list[dict[str, float]]:
-    """The Trainer's logged dicts (``{'loss': '0.5', ...}``) in order."""
-    out = []
-    for match in re.finditer(r"\{'(?:loss|train_runtime)'[^{}]*\}", text):
-        try:
-            record = ast.literal_eval(match.group(0))
-        except (ValueError, SyntaxError):
-            continue
-        out.append({k: float(v) for k, v in record.items() if _is_number(v)})
-    return out
-
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def last(logs: list[dict[str, float]], key: str, window: int = 1) -> float | None:
-    values = [r[key] for r in logs if key in r]
-    return sum(values[-window:]) / len(values[-window:]) if values else None
-
-
-# --- held-out evaluation ------------------------------------------------------------------------
-
-
-def heldout(work: Path, subset: str) -> list[dict[str, Any]]:
-    path = work / "heldout" / "grpo" / subset / "train.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def evaluate(model_dir: Path, rows: list[dict[str, Any]]) -> dict[str, float]:
-    """Greedy accuracy (AudioMCQ accuracy reward) with the real audio and with silence."""
-    from audiomcq_plugins.audio import ablate, decode
-    from audiomcq_plugins.models.hf import HFAudioLM
-    from audiomcq_plugins.models.requests import AudioRequest
-    from audiomcq_plugins.rewards import accuracy_reward
-
-    lm = HFAudioLM(
-        model_dir, device="cpu", batch_size=64, max_new_tokens=16, trust_remote_code=True
-    )
-    result = {}
-    for condition in ("audio", "silence"):
-        requests = []
-        for row in rows:
-            system, user = row["prompt"]
-            clip = decode([b for b in user["content"] if b["type"] == "audio"][0]["audio"])
-            if condition == "silence":
-                clip = ablate(clip, "silence")
-            text = "".join(b["text"] for b in user["content"] if b["type"] == "text")
-            system_text = "".join(b["text"] for b in system["content"])
-            requests.append(AudioRequest(text, (clip.array,), system_prompt=system_text))
-        completions = lm.generate(requests)
-        rewards = accuracy_reward(None, completions, solution=[r["solution"] for r in rows])
-        result[condition] = sum(rewards) / len(rewards)
-    return result
+    return run_trl(cmd, work / f"{stage}.log")
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -254,7 +127,7 @@ def model_and_data(work: Path, args: argparse.Namespace) -> Path:
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    build_data(work, args.train_items, args.heldout_items)
+    build_data(work, args.train_items, args.heldout_items, log)
     model = build_model(work)
     fingerprint_file(work).write_text(fingerprint(args) + "\n")
     log(f"model and data ready in {time.perf_counter() - start:.0f} s ({work})")

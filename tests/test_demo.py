@@ -1,13 +1,15 @@
-"""The demo runs end to end offline and prints both tables."""
+"""`make demo` end to end, shortened (--quick: a few steps of every stage): files, not accuracy."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 pytest.importorskip("lm_eval")
-pytest.importorskip("transformers")
+pytest.importorskip("trl")
 
-from audiomcq_plugins import demo  # noqa: E402
+from audiomcq_plugins import demo, pretrain  # noqa: E402
 
 
 def test_breakdown_table_compares_clip_and_silence():
@@ -22,8 +24,38 @@ def test_breakdown_table_compares_clip_and_silence():
 
 
 @pytest.mark.slow
-def test_demo_runs(tmp_path, capsys):
-    assert demo.main(["--out", str(tmp_path), "--n", "4"]) == 0
-    out = capsys.readouterr().out
-    assert "audiomcq_synth_silent" in out and "delta" in out and "acc_question_type" in out
-    assert list((tmp_path / "results").rglob("results_*.json"))
+def test_quick_demo_writes_every_output(tmp_path, capsys):
+    out, base = tmp_path / "demo", tmp_path / "base"
+    assert demo.main(["--out", str(out), "--base", str(base), "--quick"]) == 0
+    printed = capsys.readouterr().out
+    for stage in range(1, demo.STAGES + 1):
+        assert f"[{stage}/{demo.STAGES}]" in printed
+    assert "Weak-to-Strong" in printed and str(out / "summary.json") in printed
+
+    # the hearing base: a transformers checkpoint of the real thinker class, stamped
+    config = json.loads((base / "config.json").read_text())
+    assert config["architectures"] == ["Qwen2_5OmniThinkerForConditionalGeneration"]
+    stamp = json.loads((base / pretrain.STAMP).read_text())
+    assert stamp["command"][1:3] == ["sft", "--config"]
+    assert stamp["command"][3].endswith("tiny/pretrain_sft.yaml")
+
+    commands = (out / "commands.txt").read_text().splitlines()
+    assert [c.split()[1] for c in commands[:3]] == ["sft", "sft", "grpo"]
+    assert "weak_to_strong_sft.yaml" in commands[1] and "weak_to_strong_grpo.yaml" in commands[2]
+    assert [c.split()[:2] for c in commands[3:]] == [["audiomcq", "eval"]] * 2
+    assert (out / "train" / "w2s_grpo" / "model.safetensors").is_file()
+
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["stages"]) == {"suite", "hearing_base", "weak_to_strong", "eval"}
+    for name in ("base", "trained"):
+        result = json.loads(open(summary["eval"][name]["results_file"]).read())
+        assert set(result["results"]) == set(demo.TASKS)
+        assert 0.0 <= summary["eval"][name]["strong"] <= 1.0
+        samples = list((out / "eval" / name).rglob("samples_audiomcq_synth_silent_*.jsonl"))
+        assert samples and samples[0].read_text().strip()
+
+    # a second run reuses the hearing base (same inputs): no new pretraining
+    info = pretrain.build_base(
+        base, clips=demo.QUICK["clips"], overrides=demo.QUICK["pretrain"], log=print
+    )
+    assert info["cached"] and info["fingerprint"] == stamp["fingerprint"]
