@@ -42,3 +42,12 @@ def test_bad_override_is_a_usage_error(capsys):
     except SystemExit as exc:
         assert exc.code == 2
     assert "expected KEY=VALUE" in capsys.readouterr().err
+
+
+def test_saved_processor_module_serves_the_audio_only_class():
+    # TRL saves a remote-code processor with a copy of its module; the copy names the class
+    from audiomcq_plugins.models import processors
+
+    cls = processors.Qwen2_5OmniProcessorAudioOnly
+    assert cls.__name__ == "Qwen2_5OmniProcessorAudioOnly"
+    assert issubclass(cls, processors._audio_only_class("qwen2.5-omni").__mro__[1])

@@ -84,3 +84,15 @@ def _processor_class_name(path: Path) -> str | None:
             if cls:
                 return cls
     return None
+
+
+def __getattr__(name: str) -> type:
+    """``Qwen2_5OmniProcessorAudioOnly`` and ``Qwen3OmniMoeProcessorAudioOnly`` as module
+    attributes. A trainer that saves a checkpoint whose processor is one of these classes
+    (loaded as remote code) writes a copy of this module as ``processors.py`` with an
+    ``auto_map`` naming the class in it, so the copy must serve the class by name for the next
+    stage (e.g. ``trl sft`` from a ``trl sft`` output) to load it."""
+    base = name.removesuffix("AudioOnly")
+    if name != base and base in _OMNI_PROCESSORS:
+        return _audio_only_class(base)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
