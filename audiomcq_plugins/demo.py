@@ -28,7 +28,10 @@ from typing import Any
 from audiomcq_plugins import pretrain, tiny_recipe
 
 TASKS = ("audiomcq_synth", "audiomcq_synth_silent")
-STAGES = 4
+#: In order. The contribution labels (``audiomcq contribution label``, from the silent samples
+#: of the evaluated models) and the report (``audiomcq report``) join here as they land: one
+#: name and one call in :func:`main` each.
+STAGES = ("suite", "hearing_base", "weak_to_strong", "eval")
 #: ``--quick``: a few steps of every stage on a handful of items (the wiring test).
 QUICK = {
     "train_items": 48,
@@ -78,9 +81,10 @@ class Run:
         with open(self.commands, "a") as fh:
             fh.write(shlex.join(cmd) + "\n")
 
-    def stage(self, number: int, name: str, title: str) -> Callable[[], None]:
-        """Announce stage ``number``; call the returned function when it ends."""
-        self.say(f"[{number}/{STAGES}] {title}")
+    def stage(self, name: str, title: str) -> Callable[[], None]:
+        """Announce stage ``name``; call the returned function when it ends."""
+        number = f"{STAGES.index(name) + 1}/{len(STAGES)}"
+        self.say(f"[{number}] {title}")
         wall, cpu = time.perf_counter(), _cpu()
 
         def done() -> None:
@@ -88,7 +92,7 @@ class Run:
                 "seconds": round(time.perf_counter() - wall, 1),
                 "cpu_seconds": round(_cpu() - cpu, 1),
             }
-            self.say(f"[{number}/{STAGES}] {name} done in {self.stages[name]['seconds']:.0f} s")
+            self.say(f"[{number}] {name} done in {self.stages[name]['seconds']:.0f} s")
 
         return done
 
@@ -196,15 +200,13 @@ def main(argv: list[str] | None = None) -> int:
     run = Run(out)
     summary: dict[str, Any] = {"out": str(out)}
 
-    done = run.stage(1, "suite", f"synthetic suite: {n_train} training, {n_test} held-out items")
+    done = run.stage("suite", f"synthetic suite: {n_train} training, {n_test} held-out items")
     data = out / "data" / f"n{n_train}-{n_test}"
     tiny_recipe.build_data(data, n_train, n_test, run.say)
     heldout_suite = data / "synth-heldout"
     done()
 
-    done = run.stage(
-        2, "hearing_base", f"hearing base (pretrained to describe clips) -> {args.base}"
-    )
+    done = run.stage("hearing_base", f"hearing base (pretrained to describe clips) -> {args.base}")
     base = Path(args.base).resolve()
     info = pretrain.build_base(
         base,
@@ -219,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     done()
 
-    done = run.stage(3, "weak_to_strong", "Weak-to-Strong: trl sft on weak, trl grpo on strong")
+    done = run.stage("weak_to_strong", "Weak-to-Strong: trl sft on weak, trl grpo on strong")
     sft_dir, grpo_dir = out / "train" / "w2s_sft", out / "train" / "w2s_grpo"
     summary["sft"] = train_stage(
         run,
@@ -245,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     done()
 
-    done = run.stage(4, "eval", "audiomcq eval (lm-eval), held-out suite, clip and silence")
+    done = run.stage("eval", "audiomcq eval (lm-eval), held-out suite, clip and silence")
     summary["eval"] = {
         "base": evaluate(run, "base", base, heldout_suite),
         "trained": evaluate(run, "trained", grpo_dir, heldout_suite),

@@ -100,7 +100,8 @@ def build_model(model: Path, extra_texts: Iterable[str] = (), seed: int = 0) -> 
 
 def trl_command(stage: str, recipe: Path, overrides: dict[str, Any]) -> list[str]:
     """``trl STAGE --config RECIPE --key value ...``"""
-    trl = shutil.which("trl") or str(Path(sys.executable).parent / "trl")
+    beside = Path(sys.executable).parent / "trl"  # this environment's, whatever PATH says
+    trl = str(beside) if beside.is_file() else shutil.which("trl") or "trl"
     cmd = [trl, stage, "--config", str(recipe)]
     for key, value in overrides.items():
         cmd += [f"--{key}", str(value)]
