@@ -93,6 +93,6 @@ def __getattr__(name: str) -> type:
     ``auto_map`` naming the class in it, so the copy must serve the class by name for the next
     stage (e.g. ``trl sft`` from a ``trl sft`` output) to load it."""
     base = name.removesuffix("AudioOnly")
-    if name != base and base in _OMNI_PROCESSORS:
+    if name != base and base in OMNI_PROCESSORS:
         return _audio_only_class(base)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
