@@ -15,7 +15,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "audiomcq_plugins"
 HARNESSES = ("lm_eval", "lighteval", "trl", "vllm")
 #: Entry points (the CLI layer) that live at the top of the package.
-TOP_LEVEL_ENTRY_POINTS = ("__main__", "demo")
+TOP_LEVEL_ENTRY_POINTS = ("__main__", "demo", "pretrain", "tiny_recipe")
 
 
 def module_name(path: Path, package: Path = PACKAGE) -> str:
