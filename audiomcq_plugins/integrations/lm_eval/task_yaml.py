@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audiomcq_plugins.integrations.lm_eval import TASK_DIR
-from audiomcq_plugins.integrations.lm_eval.tasks import breakdown_metric
+from audiomcq_plugins.integrations.lm_eval.tasks import CONTRIBUTION_METRICS, breakdown_metric
 
 MODULE = "audiomcq_plugins.integrations.lm_eval.tasks"
 VERSION = "1.0"
@@ -76,7 +76,7 @@ def _metric(name: str, higher: bool = True, aggregation: str | None = None) -> s
     )
 
 
-def _metadata(task: TaskDef, audio: str, extra: str = "") -> str:
+def _metadata(task: TaskDef, audio: str, extra: str = "", subset: str | None = None) -> str:
     lines = [
         "metadata:",
         f"  version: {VERSION}",
@@ -84,6 +84,8 @@ def _metadata(task: TaskDef, audio: str, extra: str = "") -> str:
         f"  audio: {audio}",
         "  provenance: {}",
     ]
+    if subset:
+        lines.append(f"  subset: {subset}")
     if task.breakdowns and not extra:
         lines.append("  breakdowns:")
         for f, values in task.breakdowns.items():
@@ -91,11 +93,17 @@ def _metadata(task: TaskDef, audio: str, extra: str = "") -> str:
     return "\n".join(lines) + "\n" + extra
 
 
-def generate_yaml(task: TaskDef, audio: str = "clip") -> str:
+def generate_yaml(task: TaskDef, audio: str = "clip", subset: str | None = None) -> str:
     """The generation task: the benchmark's prompt, free-text answer, strict and official
-    accuracy, unparsed rate and per-breakdown accuracy."""
+    accuracy, unparsed rate, weak/strong subset accuracy and counts, and per-breakdown
+    accuracy. ``audio="none"`` leaves out ``doc_to_audio`` (a text-only task any LM runs);
+    ``subset`` keeps only the weak or strong items."""
     name = task.name if audio == "clip" else f"{task.name}_{_suffix(audio)}"
+    name += f"_ac{subset}" if subset else ""
     metrics = _metric("acc") + _metric("acc_official") + _metric("unparsed", higher=False)
+    for m in CONTRIBUTION_METRICS:
+        count = m.startswith("n_")
+        metrics += _metric(m, aggregation=f"!function {MODULE}.count" if count else None)
     for f, values in task.breakdowns.items():
         metrics += "".join(_metric(breakdown_metric(f, v)) for v in values)
     return (
@@ -107,13 +115,13 @@ def generate_yaml(task: TaskDef, audio: str = "clip") -> str:
         "output_type: generate_until\n"
         'doc_to_text: "{{prompt}}"\n'
         'doc_to_target: "{{answer}}"\n'
-        f"doc_to_audio: !function {MODULE}.doc_to_audio\n"
-        f"process_results: !function {MODULE}.process_results\n"
+        + ("" if audio == "none" else f"doc_to_audio: !function {MODULE}.doc_to_audio\n")
+        + f"process_results: !function {MODULE}.process_results\n"
         "generation_kwargs:\n"
         "  until: []\n"
         "  max_gen_toks: 256\n"
         "  do_sample: false\n"
-        f"metric_list:\n{metrics}" + _metadata(task, audio)
+        f"metric_list:\n{metrics}" + _metadata(task, audio, subset=subset)
     )
 
 
@@ -153,7 +161,7 @@ def group_yaml(audio: str = "clip") -> str:
 
 
 def _suffix(audio: str) -> str:
-    return {"silence": "silent", "noise": "noise"}[audio]
+    return {"silence": "silent", "noise": "noise", "none": "text"}[audio]
 
 
 def files() -> dict[str, str]:
@@ -162,6 +170,9 @@ def files() -> dict[str, str]:
     for task in TASKS:
         out[f"{task.name}.yaml"] = generate_yaml(task)
         out[f"{task.name}_silent.yaml"] = generate_yaml(task, "silence")
+        out[f"{task.name}_text.yaml"] = generate_yaml(task, "none")
+        for subset in ("strong", "weak"):
+            out[f"{task.name}_ac{subset}.yaml"] = generate_yaml(task, subset=subset)
         if task.answers:
             out[f"{task.name}_loglik.yaml"] = loglik_yaml(task)
     out[f"{GROUP}.yaml"] = group_yaml()
