@@ -19,6 +19,8 @@ COMMANDS: tuple[str, ...] = (
     "eval",
     "task_dir",
     "train",
+    "contribution",
+    "report",
 )
 
 

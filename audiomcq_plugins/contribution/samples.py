@@ -48,6 +48,7 @@ class Run:
     metadata: dict[str, Any]
     samples: list[dict[str, Any]]
     source: Path
+    results: dict[str, Any]
 
     @property
     def identity(self) -> str:
@@ -74,8 +75,9 @@ def _model_args(config: dict[str, Any]) -> str:
     return str(args)
 
 
-def read_runs(dirs: Iterable[str | Path]) -> list[Run]:
-    """Every (results file, task) under ``dirs`` with its samples file."""
+def read_runs(dirs: Iterable[str | Path], require_samples: bool = True) -> list[Run]:
+    """Every (results file, task) under ``dirs`` with its samples file (without one, its
+    samples are empty unless ``require_samples``)."""
     runs = []
     for d in dirs:
         d = Path(d)
@@ -88,24 +90,26 @@ def read_runs(dirs: Iterable[str | Path]) -> list[Run]:
                 "--log_samples"
             )
         for path in found:
-            runs.extend(_runs_of(path))
+            runs.extend(_runs_of(path, require_samples))
     return runs
 
 
-def _runs_of(results_path: Path) -> list[Run]:
+def _runs_of(results_path: Path, require_samples: bool) -> list[Run]:
     results = json.loads(results_path.read_text(encoding="utf-8"))
     stamp = results_path.stem.removeprefix("results_")
     config = results.get("config") or {}
     out = []
     for task, task_config in sorted((results.get("configs") or {}).items()):
         samples_path = results_path.parent / f"samples_{task}_{stamp}.jsonl"
-        if not samples_path.is_file():
+        samples: list[dict[str, Any]] = []
+        if not samples_path.is_file() and require_samples:
             raise VoteError(
                 f"{results_path} has task {task} but no {samples_path.name}; "
                 "rerun lm-eval with --log_samples"
             )
-        with samples_path.open(encoding="utf-8") as fh:
-            samples = [json.loads(line) for line in fh if line.strip()]
+        if samples_path.is_file():
+            with samples_path.open(encoding="utf-8") as fh:
+                samples = [json.loads(line) for line in fh if line.strip()]
         out.append(
             Run(
                 task=task,
@@ -114,6 +118,7 @@ def _runs_of(results_path: Path) -> list[Run]:
                 metadata=dict(task_config.get("metadata") or {}),
                 samples=samples,
                 source=samples_path,
+                results=dict((results.get("results") or {}).get(task) or {}),
             )
         )
     return out
