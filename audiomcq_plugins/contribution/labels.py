@@ -36,10 +36,11 @@ def check_shards(probes: Sequence[Probe]) -> None:
     """Every probe must hold all ``n`` shards of its task exactly once."""
     for probe in probes:
         shards = probe.info.get("shards") or ["0/1"]
-        n = {int(s.split("/")[1]) for s in shards}
-        if len(n) != 1:
+        counts = {int(s.split("/")[1]) for s in shards}
+        if len(counts) != 1:
             raise VoteError(f"probe {probe.name!r} mixes shard counts {sorted(shards)}")
-        want = [f"{i}/{n.pop()}" for i in range(int(shards[0].split("/")[1]))]
+        n = counts.pop()
+        want = [f"{i}/{n}" for i in range(n)]
         if sorted(shards) != sorted(want):
             missing = sorted(set(want) - set(shards))
             raise VoteError(
