@@ -190,6 +190,7 @@ class HFAudioLM:
         self.processor = load_processor(pretrained, **kwargs)
         if reuse_features:  # silent runs: one clip for every item (see feature_cache)
             feature_cache.install(self.processor)
+            feature_cache.install_encoder(self.model)
         self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
