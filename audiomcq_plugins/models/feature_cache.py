@@ -94,7 +94,8 @@ def _same(a: Any, b: Any) -> bool:
 def install_encoder(model: Any) -> dict[str, Any] | None:
     """Wrap ``model.audio_tower.forward`` (once) for models in :data:`ROW_ENCODERS`; returns
     the wrapper's state (``hits``, ``misses``), None when the model is not one of them."""
-    tower = getattr(model, "audio_tower", None)
+    inner = getattr(model, "model", None)  # transformers 5 keeps the tower on the inner model
+    tower = getattr(model, "audio_tower", None) or getattr(inner, "audio_tower", None)
     if tower is None or type(model).__name__ not in ROW_ENCODERS:
         return None
     if hasattr(tower, "_audiomcq_reuse"):
