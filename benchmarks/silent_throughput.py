@@ -60,7 +60,9 @@ def main() -> None:
             results[name] = (args.n / best, texts)
             print(f"{name:9s} {args.n / best:8.1f} items/s  ({best:.2f} s for {args.n} items)")
     same = results["baseline"][1] == results["reuse"][1]
-    print(f"speed-up  {results['reuse'][0] / results['baseline'][0]:.2f}x  identical outputs: {same}")
+    print(
+        f"speed-up  {results['reuse'][0] / results['baseline'][0]:.2f}x  identical outputs: {same}"
+    )
     if not same:
         raise SystemExit("outputs differ between baseline and reuse")
 

@@ -63,7 +63,9 @@ def test_labels_complete_and_a_killed_run_resumes_to_the_same_bytes(env, labelle
     assert head["rule"] == "1/2" and len(head["probes"]) == 2
     assert head["benchmark"]["content_hash"] and head["probes"][0]["versions"]["lm-eval"]
     for r in rows:
-        assert r["label"] == ("weak" if any(v["correct"] for v in r["votes"].values()) else "strong")
+        assert r["label"] == (
+            "weak" if any(v["correct"] for v in r["votes"].values()) else "strong"
+        )
 
     out, work = env["root"] / "b.jsonl", env["root"] / "b.work"
     proc = cli(*label_args(env, out, work))

@@ -28,19 +28,40 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     lab.add_argument("--task", required=True, help="base task name, e.g. mmau_test_mini")
     lab.add_argument("--out", required=True, help="labels JSONL to write")
-    lab.add_argument("--models", nargs="+", default=[], metavar="MODEL:ARGS",
-                     help="audio models, each lm-eval MODEL:model_args (default model "
-                     "audiomcq-hf), e.g. audiomcq-hf:pretrained=DIR,batch_size=8")  # fmt: skip
-    lab.add_argument("--text-models", nargs="+", default=[], metavar="MODEL:ARGS",
-                     help="text-only LMs asked with no audio (default model hf)")  # fmt: skip
-    lab.add_argument("--from-samples", nargs="+", default=[], metavar="DIR",
-                     help="vote from lm-eval --log_samples output instead of running models")  # fmt: skip
-    lab.add_argument("--rule", default="2/3",
-                     help="M/K: weak iff at least M of K voters are correct (default 2/3), "
-                     "or 'majority'")  # fmt: skip
+    lab.add_argument(
+        "--models",
+        nargs="+",
+        default=[],
+        metavar="MODEL:ARGS",
+        help="audio models, each lm-eval MODEL:model_args (default model "
+        "audiomcq-hf), e.g. audiomcq-hf:pretrained=DIR,batch_size=8",
+    )
+    lab.add_argument(
+        "--text-models",
+        nargs="+",
+        default=[],
+        metavar="MODEL:ARGS",
+        help="text-only LMs asked with no audio (default model hf)",
+    )
+    lab.add_argument(
+        "--from-samples",
+        nargs="+",
+        default=[],
+        metavar="DIR",
+        help="vote from lm-eval --log_samples output instead of running models",
+    )
+    lab.add_argument(
+        "--rule",
+        default="2/3",
+        help="M/K: weak iff at least M of K voters are correct (default 2/3), or 'majority'",
+    )
     lab.add_argument("--scorer", choices=("strict", "official"), default="strict")
-    lab.add_argument("--silence", choices=("30s", "clip", "noise"), default="30s",
-                     help="30 s of silence (the paper), silence as long as the clip, or noise")  # fmt: skip
+    lab.add_argument(
+        "--silence",
+        choices=("30s", "clip", "noise"),
+        default="30s",
+        help="30 s of silence (the paper), silence as long as the clip, or noise",
+    )
     lab.add_argument("--work", help="run directory (default: OUT's name + .work)")
     lab.add_argument("--data-dir", help="benchmark data root (sets AUDIOMCQ_DATA_DIR)")
     lab.add_argument("--metadata", default="{}", help="JSON task metadata for every run")
@@ -73,9 +94,16 @@ def run_label(args: argparse.Namespace) -> int:
         specs += [runner.ProbeSpec.parse(m, "text") for m in args.text_models]
         work = Path(args.work) if args.work else out.with_name(out.name + ".work")
         path = runner.label(
-            args.task, specs, work=work, out=out, rule=rule, scorer=args.scorer,
-            silence=args.silence, metadata=metadata, extra=extra,
-        )  # fmt: skip
+            args.task,
+            specs,
+            work=work,
+            out=out,
+            rule=rule,
+            scorer=args.scorer,
+            silence=args.silence,
+            metadata=metadata,
+            extra=extra,
+        )
     head = json.loads(path.read_text(encoding="utf-8").splitlines()[0])
     s = head["summary"]
     print(f"{path}: {s['items']} items, {s['weak']} weak, {s['strong']} strong ({head['rule']})")

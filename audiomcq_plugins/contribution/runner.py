@@ -86,7 +86,11 @@ def _split_flags(model_args: str) -> tuple[str, list[str]]:
 
 
 def _run_probe(
-    spec: ProbeSpec, task: str, metadata: dict[str, Any], out_dir: Path, cache: Path,
+    spec: ProbeSpec,
+    task: str,
+    metadata: dict[str, Any],
+    out_dir: Path,
+    cache: Path,
     extra: Sequence[str],
 ) -> None:
     suffix = "silent" if spec.kind == "audio" else "text"

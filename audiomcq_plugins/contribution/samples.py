@@ -163,7 +163,7 @@ def probes_from_runs(runs: Sequence[Run], task: str, scorer: str = "strict") -> 
         )
     probes = []
     short = [parts[0].short_name for parts in grouped.values()]
-    for key, parts in sorted(grouped.items()):
+    for _key, parts in sorted(grouped.items()):
         first = parts[0]
         suffix = split_task(first.task)[1] or ""
         name = first.short_name if short.count(first.short_name) == 1 else first.identity

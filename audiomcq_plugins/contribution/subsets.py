@@ -89,9 +89,7 @@ def parse_shard(value: Any) -> tuple[int, int]:
         return 0, 1
     match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(value))
     if not match or not int(match[1]) < int(match[2]):
-        raise VoteError(
-            f"metadata.shard must be 'i/n' with 0 <= i < n (e.g. '0/4'), got {value!r}"
-        )
+        raise VoteError(f"metadata.shard must be 'i/n' with 0 <= i < n (e.g. '0/4'), got {value!r}")
     return int(match[1]), int(match[2])
 
 

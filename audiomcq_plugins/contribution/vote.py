@@ -125,8 +125,9 @@ def _check_items(probes: Sequence[Probe], expected: Sequence[str] | None) -> lis
         if missing or extra:
             parts = []
             if missing:
-                parts.append(f"has no verdict for {len(missing)} item(s) of {where}, e.g. "
-                             f"{missing[:3]}")
+                parts.append(
+                    f"has no verdict for {len(missing)} item(s) of {where}, e.g. {missing[:3]}"
+                )
             if extra:
                 parts.append(f"answered {len(extra)} item(s) {where} lacks, e.g. {extra[:3]}")
             raise VoteError(

@@ -115,7 +115,12 @@ def install_encoder(model: Any) -> dict[str, Any] | None:
             # Encoded as a batch, as without reuse, so the row is bit-identical to then.
             out = original(input_features, attention_mask=attention_mask)
             hidden = out.last_hidden_state[:1].clone()
-            row = state["row"] = (x.clone(), None if mask is None else mask.clone(), hidden, type(out))
+            row = state["row"] = (
+                x.clone(),
+                None if mask is None else mask.clone(),
+                hidden,
+                type(out),
+            )
         hidden, kind = row[2], row[3]
         return kind(last_hidden_state=hidden.expand(input_features.shape[0], *hidden.shape[1:]))
 
