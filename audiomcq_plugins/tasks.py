@@ -2,8 +2,10 @@
 
 Each registered benchmark (built-in or from a plugin) gives one task per applicable
 :class:`Variant`: ``<name>`` (the clip, a generated answer), ``<name>_silent`` (the clip
-replaced by silence), ``<name>_loglik`` (options scored by likelihood; only where answers are
-shipped). Harness adapters (lm-eval YAMLs, lighteval's table) render :func:`task_defs` and
+replaced by silence), ``<name>_loglik`` (options scored by likelihood; only where answers
+are shipped), ``<name>_text`` (no audio at all: the text-only probe), ``<name>_acstrong``
+and ``<name>_acweak`` (only the items labelled strong / weak audio contribution).
+Harness adapters (lm-eval YAMLs, lighteval's table) render :func:`task_defs` and
 :func:`groups`; nothing here imports a harness.
 
 A new variant is one row of :data:`VARIANTS` plus what it needs from the dataset loader or the
@@ -18,7 +20,8 @@ from typing import Any
 
 from audiomcq_plugins import plugins
 
-AUDIO_MODES = ("clip", "silence", "noise")
+#: ``none``: no audio at all (the text-only probe of audio-contribution filtering).
+AUDIO_MODES = ("clip", "silence", "noise", "none")
 OUTPUTS = ("generate", "loglik")
 
 
@@ -58,6 +61,11 @@ VARIANTS: tuple[Variant, ...] = (
     Variant(""),
     Variant("silent", audio="silence"),
     Variant("loglik", output="loglik", needs_answers=True, grouped=False),
+    # Audio-contribution filtering: the text-only probe, and the labelled weak/strong subsets
+    # (labels from ``audiomcq contribution label`` or shipped by the dataset).
+    Variant("text", audio="none", grouped=False),
+    Variant("acstrong", needs_answers=True, options={"subset": "strong"}),
+    Variant("acweak", needs_answers=True, options={"subset": "weak"}),
 )
 
 

@@ -15,6 +15,7 @@ pytest.importorskip("lm_eval")
 pytest.importorskip("datasets")
 
 from audiomcq_plugins.benchmarks.fixtures import write_fixture  # noqa: E402
+from audiomcq_plugins.benchmarks.spec import get_spec  # noqa: E402
 from audiomcq_plugins.integrations.lm_eval import (  # noqa: E402
     TASK_DIR,
     task_manager,
@@ -57,7 +58,13 @@ def test_every_task_builds_on_its_fixture(data_dir):
     from lm_eval.tasks import get_task_dict
 
     manager = task_manager(include_defaults=False, metadata={"data_dir": str(data_dir)})
-    names = [n for n in task_yaml.files() if n.removesuffix(".yaml") not in groups()]
+    # Subset variants need labels: test_subset_variants_hold_their_subset_or_say_how_to_label.
+    labelled = {t.name for t in task_defs() if t.variant.options.get("subset")}
+    names = [
+        n
+        for n in task_yaml.files()
+        if n.removesuffix(".yaml") not in groups() and n.removesuffix(".yaml") not in labelled
+    ]
     built = get_task_dict([n.removesuffix(".yaml") for n in names], manager)
     assert len(built) == len(names)
     for name, task in built.items():
@@ -66,6 +73,26 @@ def test_every_task_builds_on_its_fixture(data_dir):
         assert task.doc_to_text(docs[0]) == docs[0]["prompt"]
         assert task.config.metadata["provenance"]["content_hash"], name
         assert task.config.metadata["provenance"]["versions"]["lm-eval"], name
+
+
+def test_subset_variants_hold_their_subset_or_say_how_to_label(data_dir):
+    from lm_eval.tasks import get_task_dict
+
+    manager = task_manager(include_defaults=False, metadata={"data_dir": str(data_dir)})
+    for name in CONTRACT_TASKS:
+        if get_spec(name).answers_withheld:  # no answers, no silent-audio vote, no subsets
+            assert f"{name}_acstrong" not in {t.name for t in task_defs()}
+            continue
+        full = get_task_dict([name], manager)[name]
+        shipped = {d["id"]: d["contribution"] for d in full.test_docs()}
+        for subset in ("strong", "weak"):
+            if not any(shipped.values()):
+                with pytest.raises(ValueError, match="audiomcq contribution label"):
+                    get_task_dict([f"{name}_ac{subset}"], manager)
+                continue
+            task = get_task_dict([f"{name}_ac{subset}"], manager)[f"{name}_ac{subset}"]
+            got = sorted(d["id"] for d in task.test_docs())
+            assert got == sorted(i for i, lab in shipped.items() if lab == subset), name
 
 
 def test_group_builds(data_dir):

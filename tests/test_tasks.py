@@ -23,6 +23,8 @@ def test_groups_are_the_contract():
     assert groups() == {
         "audio_mcq": ["mmau_test_mini", "mmar", "mmsu"],
         "audio_mcq_silent": ["mmau_test_mini_silent", "mmar_silent", "mmsu_silent"],
+        "audio_mcq_acstrong": ["mmau_test_mini_acstrong", "mmar_acstrong", "mmsu_acstrong"],
+        "audio_mcq_acweak": ["mmau_test_mini_acweak", "mmar_acweak", "mmsu_acweak"],
     }
 
 

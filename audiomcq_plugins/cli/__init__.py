@@ -21,6 +21,8 @@ COMMANDS: tuple[str, ...] = (
     "eval",
     "task_dir",
     "train",
+    "contribution",
+    "report",
 )
 
 

@@ -51,7 +51,9 @@ class HFAudioLM(BatchPipeline):
     generation budget; ``system_prompt`` applies to requests that carry none. ``trim_audio``
     (see :data:`TRIMMED_AUDIO_PROCESSORS`) and ``prefetch`` (encode the next batch in a
     background thread while the model runs; default: :func:`default_prefetch`) change speed
-    only, never results. With ``profile=True``,
+    only, never results; so does ``reuse_features`` (features of a batch that repeats one clip,
+    as silent runs do, are computed once: :mod:`~audiomcq_plugins.models.feature_cache`).
+    With ``profile=True``,
     :attr:`forward_seconds` accumulates the time spent inside the model's forward passes
     (synchronising CUDA), for throughput measurements. Always kept: :attr:`encode_seconds`
     (encoding batches, in the background when prefetching), :attr:`encode_wait_seconds` (the
@@ -74,7 +76,9 @@ class HFAudioLM(BatchPipeline):
         trim_audio: bool = True,
         prefetch: bool | None = None,
         profile: bool = False,
+        reuse_features: bool = True,
     ) -> None:
+        from audiomcq_plugins.models import feature_cache
         from audiomcq_plugins.models.processors import load_processor
 
         self.pretrained = str(pretrained)
@@ -91,6 +95,9 @@ class HFAudioLM(BatchPipeline):
         if revision:
             kwargs["revision"] = revision
         self.processor = load_processor(pretrained, **kwargs)
+        if reuse_features:  # silent runs: one clip for every item (see feature_cache)
+            feature_cache.install(self.processor)
+            feature_cache.install_encoder(self.model)
         self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from audiomcq_plugins.cache import cache_dir
 from audiomcq_plugins.integrations.lm_eval import TASK_DIR
-from audiomcq_plugins.integrations.lm_eval.tasks import breakdown_metric
+from audiomcq_plugins.integrations.lm_eval.tasks import CONTRIBUTION_METRICS, breakdown_metric
 from audiomcq_plugins.tasks import TaskDef, groups, task_defs
 
 MODULE = "audiomcq_plugins.integrations.lm_eval.tasks"
@@ -62,8 +62,12 @@ def _generation(task: TaskDef) -> str:
 
 def generate_yaml(task: TaskDef) -> str:
     """A generation task: the benchmark's prompt, free-text answer, strict and official
-    accuracy, unparsed rate and per-breakdown accuracy."""
+    accuracy, unparsed rate, weak/strong subset accuracy and counts, and per-breakdown
+    accuracy. A text-only variant (audio ``none``) has no ``doc_to_audio``."""
     metrics = _metric("acc") + _metric("acc_official") + _metric("unparsed", higher=False)
+    for m in CONTRIBUTION_METRICS:
+        count = m.startswith("n_")
+        metrics += _metric(m, aggregation=f"!function {MODULE}.count" if count else None)
     for f, values in task.breakdowns.items():
         metrics += "".join(_metric(breakdown_metric(f, v)) for v in values)
     return (
@@ -74,8 +78,12 @@ def generate_yaml(task: TaskDef) -> str:
         "output_type: generate_until\n"
         'doc_to_text: "{{prompt}}"\n'
         'doc_to_target: "{{answer}}"\n'
-        f"doc_to_audio: !function {MODULE}.doc_to_audio\n"
-        f"process_results: !function {MODULE}.process_results\n"
+        + (
+            ""
+            if task.variant.audio == "none"
+            else f"doc_to_audio: !function {MODULE}.doc_to_audio\n"
+        )
+        + f"process_results: !function {MODULE}.process_results\n"
         f"{_generation(task)}"
         f"metric_list:\n{metrics}" + _metadata(task)
     )

@@ -15,7 +15,14 @@ a benchmark registered by a plugin works here unchanged. Options come from the t
   (default 30, as in audio-contribution filtering) or ``"clip"`` (the clip's own length);
 - ``audio_inline``: give lm-eval models waveforms (``{"array", "sampling_rate"}``) instead of
   references; our models take both; references keep memory flat and logs free of waveforms;
-- ``breakdowns``: ``{field: [values]}``, one ``acc_<field>_<value>`` metric each.
+- ``breakdowns``: ``{field: [values]}``, one ``acc_<field>_<value>`` metric each;
+- ``contribution_labels``: ``{task: labels.jsonl}`` (or one path): weak/strong labels made by
+  ``audiomcq contribution label``; else the labels the dataset ships. With labels every task
+  reports ``acc_acweak`` / ``acc_acstrong`` and the counts ``n_acweak`` / ``n_acstrong``;
+  ``subset``: ``weak`` or ``strong`` keeps only those items (the ``_acweak`` / ``_acstrong``
+  variants);
+- ``shard``: ``"i/n"`` keeps every n-th item from the i-th (0-based), so n nodes can share a
+  run; their ``--log_samples`` outputs merge in ``audiomcq contribution label --from-samples``.
 
 ``metadata.provenance`` (an empty mapping in every shipped YAML) is filled in while the data
 loads with the benchmark revision and content hash, prompt format, scorer modes, audio mode and
@@ -35,8 +42,9 @@ from typing import Any
 from audiomcq_plugins import audio as audio_mod
 from audiomcq_plugins import plugins
 from audiomcq_plugins.cache import cached_bytes, sha256_bytes, sha256_file
+from audiomcq_plugins.contribution import subsets
+from audiomcq_plugins.tasks import AUDIO_MODES
 
-AUDIO_MODES = ("clip", "silence", "noise")
 SPLIT = "test"
 
 
@@ -94,6 +102,11 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
     if kwargs.get("data_dir"):
         options["data_dir"] = kwargs["data_dir"]
     loaded = spec.load(source, **options)
+    ac = subsets.item_labels(
+        name, loaded.items, kwargs.get("contribution_labels"), loaded.content_hash
+    )
+    subset = subsets.check_subset(kwargs.get("subset"), name, ac)
+    shard = subsets.parse_shard(kwargs.get("shard"))
 
     settings = {
         "benchmark": name,
@@ -108,7 +121,10 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
     from audiomcq_plugins.prompts import render
 
     rows = []
-    for item in loaded.items:
+    for position, item in enumerate(loaded.items):
+        label = (ac or {}).get(item.id) or ""
+        if not subsets.in_shard(position, shard) or (subset and label != subset):
+            continue
         record = replace(item, audio=None).to_dict()  # the clip travels as audio_path
         record.pop("audio", None)
         record.pop("source", None)
@@ -122,6 +138,7 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
                 "audio_path": _audio_path(item, loaded.data_root),
                 "record": json.dumps(record, default=str, ensure_ascii=False),
                 "settings": settings_json,
+                "contribution": label,
             }
         )
     provenance = kwargs.get("provenance")
@@ -132,6 +149,11 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
                 "prompt_format": prompt_format,
                 "scorer_modes": {"acc": "strict", "acc_official": official},
                 "audio": mode,
+                "ablation_seconds": settings["ablation_seconds"],
+                "subset": subset,
+                "shard": f"{shard[0]}/{shard[1]}",
+                "contribution_labels": subsets.labels_path(kwargs.get("contribution_labels"), name)
+                or ("shipped" if ac else None),
                 "data_root": str(loaded.data_root),
                 "versions": package_versions(),
             }
@@ -173,6 +195,20 @@ def doc_to_audio(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return [ref]
 
 
+#: Subset accuracies and counts every generation task reports (NaN / 0 without labels).
+CONTRIBUTION_METRICS = ("acc_acweak", "acc_acstrong", "n_acweak", "n_acstrong")
+
+
+def contribution_metrics(label: str, correct: float) -> dict[str, float]:
+    """Accuracy on the weak / strong item (NaN on the other) and one count for its subset."""
+    out = {}
+    for subset in subsets.SUBSETS:
+        mine = label == subset
+        out[f"acc_ac{subset}"] = correct if mine else math.nan
+        out[f"n_ac{subset}"] = 1.0 if mine else 0.0
+    return out
+
+
 def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]:
     """Strict and official verdicts, the unparsed flag and the per-breakdown accuracies of one
     generated answer. Items without an answer (withheld test sets) give NaN everywhere."""
@@ -180,7 +216,7 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]
 
     settings = json.loads(doc["settings"])
     breakdowns: dict[str, list[str]] = settings["breakdowns"]
-    names = ["acc", "acc_official", "unparsed"] + [
+    names = ["acc", "acc_official", "unparsed", *CONTRIBUTION_METRICS] + [
         breakdown_metric(f, v) for f, values in breakdowns.items() for v in values
     ]
     answer = doc["answer"]
@@ -195,6 +231,7 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]
         "acc": correct,
         "acc_official": float(official.correct) if official.counted else math.nan,
         "unparsed": float(not strict.parsed),
+        **contribution_metrics(doc.get("contribution") or "", correct),
     }
     record = json.loads(doc["record"])
     for field, values in breakdowns.items():
@@ -202,6 +239,11 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]
         for value in values:
             out[breakdown_metric(field, value)] = correct if slug(value) in mine else math.nan
     return out
+
+
+def count(values: list[float]) -> float:
+    """Number of documents in a subset (each contributes 1.0)."""
+    return float(sum(v for v in values if not (isinstance(v, float) and math.isnan(v))))
 
 
 def nanmean(values: list[float]) -> float:

@@ -1,0 +1,243 @@
+"""``audiomcq report``: how much each model relies on the audio, from lm-eval output.
+
+For every model and base task it pairs the run with the clip (``<task>``) and the run with
+silence (``<task>_silent``) and reports, overall and per breakdown: accuracy with the clip, with
+silence, their difference (audio reliance), the share of items whose chosen option changed when
+the clip was silenced (from the samples), and weak / strong subset accuracy with counts (the
+``acc_acweak`` / ``acc_acstrong`` metrics, present when labels were given). Every number is
+read from the results JSON (or, for the changed share, the samples): nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audiomcq_plugins.contribution.samples import Run, read_runs, split_task
+
+FILTER = "none"
+BREAKDOWN_PREFIX = "acc_"
+#: Task metrics that are not breakdowns.
+OWN_METRICS = ("acc_official", "acc_acweak", "acc_acstrong")
+
+
+@dataclass
+class Row:
+    """One model on one base task."""
+
+    model: str
+    task: str
+    clip: dict[str, float] = field(default_factory=dict)
+    silent: dict[str, float] = field(default_factory=dict)
+    changed: float = math.nan
+    paired: int = 0
+
+    def get(self, run: str, metric: str) -> float:
+        return getattr(self, run).get(metric, math.nan)
+
+    def to_dict(self) -> dict[str, Any]:
+        def m(name: str) -> float:
+            return self.get("clip", name)
+
+        return {
+            "model": self.model,
+            "task": self.task,
+            "acc_clip": m("acc"),
+            "acc_silent": self.get("silent", "acc"),
+            "audio_reliance": m("acc") - self.get("silent", "acc"),
+            "changed_share": self.changed,
+            "paired_items": self.paired,
+            "acc_acweak": m("acc_acweak"),
+            "n_acweak": m("n_acweak"),
+            "acc_acstrong": m("acc_acstrong"),
+            "n_acstrong": m("n_acstrong"),
+            "breakdowns": {
+                k: {"clip": v, "silent": self.get("silent", k)}
+                for k, v in sorted(self.clip.items())
+                if k.startswith(BREAKDOWN_PREFIX) and k not in OWN_METRICS
+            },
+        }
+
+
+def _metrics(results: dict[str, Any]) -> dict[str, float]:
+    out = {}
+    for key, value in results.items():
+        name, _, filt = key.partition(",")
+        if filt == FILTER and not name.endswith("_stderr") and isinstance(value, (int, float)):
+            out[name] = float(value)
+    return out
+
+
+def _choices(run: Run) -> dict[str, int | None]:
+    from audiomcq_plugins import plugins
+
+    strict = plugins.get("scorers", "strict")
+    out = {}
+    for s in run.samples:
+        doc = s["doc"]
+        resp = (s.get("filtered_resps") or [""])[0]
+        out[str(doc["id"])] = strict(str(resp), list(doc["choices"]), doc.get("answer", "")).choice
+    return out
+
+
+def _changed(clip: Run, silent: Run) -> tuple[float, int]:
+    a, b = _choices(clip), _choices(silent)
+    common = sorted(set(a) & set(b))
+    if not common:
+        return math.nan, 0
+    return sum(a[i] != b[i] for i in common) / len(common), len(common)
+
+
+def collect(paths: Sequence[str | Path]) -> list[Row]:
+    """One row per (model, base task) among the runs under ``paths``."""
+    runs = read_runs(paths, require_samples=False)
+    rows: dict[tuple[str, str], Row] = {}
+    by_key: dict[tuple[str, str], dict[str, Run]] = {}
+    for run in runs:
+        base, suffix = split_task(run.task)
+        if suffix not in (None, "silent"):
+            continue
+        kind = "silent" if suffix else "clip"
+        key = (run.short_name, base)
+        row = rows.setdefault(key, Row(run.short_name, base))
+        if kind in by_key.setdefault(key, {}):
+            raise ValueError(
+                f"{run.short_name} has two {run.task} runs ({by_key[key][kind].source} and "
+                f"{run.source}); pass one"
+            )
+        setattr(row, kind, _metrics(run.results))
+        by_key[key][kind] = run
+    for key, pair in by_key.items():
+        if "clip" in pair and "silent" in pair and pair["clip"].samples and pair["silent"].samples:
+            rows[key].changed, rows[key].paired = _changed(pair["clip"], pair["silent"])
+    if not rows:
+        raise ValueError(f"no audio task results under {list(map(str, paths))}")
+    return sorted(rows.values(), key=lambda r: (r.task, r.model))
+
+
+def _pct(x: float) -> str:
+    return "–" if x is None or math.isnan(x) else f"{100 * x:.1f}"
+
+
+def _count(x: float) -> str:
+    return "–" if math.isnan(x) else str(int(x))
+
+
+def markdown(rows: Sequence[Row], charts: dict[str, list[str]]) -> str:
+    lines = ["# Audio contribution report", ""]
+    lines.append(
+        "Accuracy in %. *Reliance* = accuracy with the clip − with silence; *changed* = share "
+        "of items whose chosen option changed when the clip was silenced; weak / strong = "
+        "accuracy (with the clip) on the audio-contribution subsets, with item counts."
+    )
+    for task in sorted({r.task for r in rows}):
+        mine = [r.to_dict() for r in rows if r.task == task]
+        lines += ["", f"## {task}", "", "| model | clip | silence | reliance | changed | "
+                  "weak (n) | strong (n) |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+        for d in mine:
+            lines.append(
+                f"| {d['model']} | {_pct(d['acc_clip'])} | {_pct(d['acc_silent'])} | "
+                f"{_pct(d['audio_reliance'])} | {_pct(d['changed_share'])} | "
+                f"{_pct(d['acc_acweak'])} ({_count(d['n_acweak'])}) | "
+                f"{_pct(d['acc_acstrong'])} ({_count(d['n_acstrong'])}) |"
+            )
+        names = sorted({b for d in mine for b in d["breakdowns"]})
+        if names:
+            header = " | ".join(f"{d['model']} clip / silence / reliance" for d in mine)
+            lines += ["", f"### {task} by breakdown", "", f"| breakdown | {header} |",
+                      "|---|" + "---|" * len(mine)]  # fmt: skip
+            for b in names:
+                cells = []
+                for d in mine:
+                    v = d["breakdowns"].get(b, {"clip": math.nan, "silent": math.nan})
+                    cells.append(
+                        f"{_pct(v['clip'])} / {_pct(v['silent'])} / {_pct(v['clip'] - v['silent'])}"
+                    )
+                lines.append(f"| {b.removeprefix(BREAKDOWN_PREFIX)} | {' | '.join(cells)} |")
+        lines += [""] + [f"![{task}]({c})" for c in charts.get(task, [])]
+    return "\n".join(lines) + "\n"
+
+
+def _bars(ax: Any, labels: list[str], series: dict[str, list[float]]) -> None:
+    width = 0.8 / max(1, len(series))
+    for k, (name, values) in enumerate(series.items()):
+        xs = [i + k * width for i in range(len(labels))]
+        ax.bar(xs, [0 if math.isnan(v) else 100 * v for v in values], width, label=name)
+    ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(labels))])
+    ax.set_xticklabels(labels, rotation=20, ha="right", fontsize=8)
+    ax.set_ylabel("accuracy (%)")
+    ax.legend(fontsize=8)
+
+
+def charts(rows: Sequence[Row], out: Path) -> dict[str, list[str]]:
+    """Per task: clip vs silence per model, and weak vs strong per model (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    made: dict[str, list[str]] = {}
+    for task in sorted({r.task for r in rows}):
+        mine = [r.to_dict() for r in rows if r.task == task]
+        models = [d["model"] for d in mine]
+        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+        _bars(a, models, {k: [d[f"acc_{k}"] for d in mine] for k in ("clip", "silent")})
+        a.set_title(f"{task}: clip vs silence")
+        _bars(b, models, {k: [d[f"acc_ac{k}"] for d in mine] for k in ("weak", "strong")})
+        b.set_title(f"{task}: weak vs strong items")
+        fig.tight_layout()
+        name = f"{task}.png"
+        fig.savefig(out / name, dpi=100)
+        plt.close(fig)
+        made[task] = [name]
+    return made
+
+
+def html(md: str) -> str:
+    """A self-contained HTML page of the markdown report (tables and images)."""
+    import html as h
+
+    body, in_table = [], False
+    for line in md.splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if set("".join(cells)) <= set("-"):
+                continue
+            tag = "th" if not in_table else "td"
+            body.append(("<table>" if not in_table else "") + "<tr>" + "".join(
+                f"<{tag}>{h.escape(c)}</{tag}>" for c in cells) + "</tr>")  # fmt: skip
+            in_table = True
+            continue
+        if in_table:
+            body.append("</table>")
+            in_table = False
+        if line.startswith("!["):
+            body.append(f'<img src="{h.escape(line[line.index("(") + 1 : -1])}">')
+        elif line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            body.append(f"<h{level}>{h.escape(line[level:].strip())}</h{level}>")
+        elif line:
+            body.append(f"<p>{h.escape(line)}</p>")
+    if in_table:
+        body.append("</table>")
+    style = "table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}"
+    return f"<!doctype html><meta charset=utf-8><style>{style}</style>" + "\n".join(body)
+
+
+def write_report(paths: Sequence[str | Path], out: str | Path, with_html: bool = False) -> Path:
+    """report.md, report.json, one PNG per task (and report.html) in ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = collect(paths)
+    made = charts(rows, out)
+    md = markdown(rows, made)
+    (out / "report.md").write_text(md, encoding="utf-8")
+    data = [r.to_dict() for r in rows]
+    (out / "report.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    if with_html:
+        (out / "report.html").write_text(html(md), encoding="utf-8")
+    return out / "report.md"
