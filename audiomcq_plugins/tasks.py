@@ -3,7 +3,8 @@
 Each registered benchmark (built-in or from a plugin) gives one task per applicable
 :class:`Variant`: ``<name>`` (the clip, a generated answer), ``<name>_silent`` (the clip
 replaced by silence), ``<name>_loglik`` (options scored by likelihood; only where answers are
-shipped). Harness adapters (lm-eval YAMLs, lighteval's table) render :func:`task_defs` and
+shipped), ``<name>_circular`` / ``<name>_perm`` (each item under every cyclic rotation / under
+k seeded permutations of its options: :mod:`audiomcq_plugins.permutations`). Harness adapters (lm-eval YAMLs, lighteval's table) render :func:`task_defs` and
 :func:`groups`; nothing here imports a harness.
 
 A new variant is one row of :data:`VARIANTS` plus what it needs from the dataset loader or the
@@ -45,6 +46,11 @@ class Variant:
         if self.output not in OUTPUTS:
             raise ValueError(f"variant {self.suffix!r}: output must be one of {OUTPUTS}")
 
+    @property
+    def permuted(self) -> bool:
+        """Whether each item is asked under several option orders (``options["permute"]``)."""
+        return "permute" in self.options
+
     def name(self, base: str) -> str:
         """The task (or group) name of this variant of ``base``."""
         return f"{base}_{self.suffix}" if self.suffix else base
@@ -58,6 +64,13 @@ VARIANTS: tuple[Variant, ...] = (
     Variant(""),
     Variant("silent", audio="silence"),
     Variant("loglik", output="loglik", needs_answers=True, grouped=False),
+    Variant("circular", needs_answers=True, grouped=False, options={"permute": "circular"}),
+    Variant(
+        "perm",
+        needs_answers=True,
+        grouped=False,
+        options={"permute": "random", "permutations": 5, "permutation_seed": 0},
+    ),
 )
 
 

@@ -15,7 +15,10 @@ a benchmark registered by a plugin works here unchanged. Options come from the t
   (default 30, as in audio-contribution filtering) or ``"clip"`` (the clip's own length);
 - ``audio_inline``: give lm-eval models waveforms (``{"array", "sampling_rate"}``) instead of
   references; our models take both; references keep memory flat and logs free of waveforms;
-- ``breakdowns``: ``{field: [values]}``, one ``acc_<field>_<value>`` metric each.
+- ``breakdowns``: ``{field: [values]}``, one ``acc_<field>_<value>`` metric each;
+- ``permute``: ``circular`` or ``random`` asks each item under several option orders
+  (``permutations``: how many random ones, default 5; ``permutation_seed``: default 0); see
+  :mod:`.permuted`.
 
 ``metadata.provenance`` (an empty mapping in every shipped YAML) is filled in while the data
 loads with the benchmark revision and content hash, prompt format, scorer modes, audio mode and
@@ -35,6 +38,7 @@ from typing import Any
 from audiomcq_plugins import audio as audio_mod
 from audiomcq_plugins import plugins
 from audiomcq_plugins.cache import cached_bytes, sha256_bytes, sha256_file
+from audiomcq_plugins.integrations.lm_eval import permuted
 
 AUDIO_MODES = ("clip", "silence", "noise")
 SPLIT = "test"
@@ -93,6 +97,7 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
     options = dict(kwargs.get("load_options") or {})
     if kwargs.get("data_dir"):
         options["data_dir"] = kwargs["data_dir"]
+    order_settings = permuted.options(kwargs)
     loaded = spec.load(source, **options)
 
     settings = {
@@ -112,18 +117,22 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
         record = replace(item, audio=None).to_dict()  # the clip travels as audio_path
         record.pop("audio", None)
         record.pop("source", None)
-        rows.append(
-            {
-                "id": item.id,
-                "prompt": render(prompt_format, item.question, item.choices),
-                "choices": list(item.choices),
-                "answer": item.answer or "",
-                "answer_index": -1 if item.answer_index is None else int(item.answer_index),
-                "audio_path": _audio_path(item, loaded.data_root),
-                "record": json.dumps(record, default=str, ensure_ascii=False),
-                "settings": settings_json,
-            }
-        )
+        row = {
+            "id": item.id,
+            "prompt": render(prompt_format, item.question, item.choices),
+            "choices": list(item.choices),
+            "answer": item.answer or "",
+            "answer_index": -1 if item.answer_index is None else int(item.answer_index),
+            "audio_path": _audio_path(item, loaded.data_root),
+            "record": json.dumps(record, default=str, ensure_ascii=False),
+            "settings": settings_json,
+        }
+        if order_settings is None:
+            rows.append(row)
+        else:
+            rows += permuted.expand(
+                row, order_settings, lambda c, q=item.question: render(prompt_format, q, c)
+            )
     provenance = kwargs.get("provenance")
     if isinstance(provenance, dict):
         provenance.update(
@@ -132,6 +141,7 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
                 "prompt_format": prompt_format,
                 "scorer_modes": {"acc": "strict", "acc_official": official},
                 "audio": mode,
+                "option_orders": order_settings,
                 "data_root": str(loaded.data_root),
                 "versions": package_versions(),
             }
@@ -173,9 +183,10 @@ def doc_to_audio(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return [ref]
 
 
-def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]:
+def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     """Strict and official verdicts, the unparsed flag and the per-breakdown accuracies of one
-    generated answer. Items without an answer (withheld test sets) give NaN everywhere."""
+    generated answer (and for option-order tasks :func:`.permuted.metrics`). Items without an
+    answer (withheld test sets) give NaN everywhere."""
     from audiomcq_plugins.scoring.report import breakdown_values
 
     settings = json.loads(doc["settings"])
@@ -201,6 +212,9 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]
         mine = {slug(v) for v in breakdown_values(record, field)}
         for value in values:
             out[breakdown_metric(field, value)] = correct if slug(value) in mine else math.nan
+    if "order" in doc:
+        plain = {k: v for k, v in out.items() if k.startswith("acc_") and k != "acc_official"}
+        out.update(permuted.metrics(doc, strict, official, plain))
     return out
 
 
