@@ -4,8 +4,9 @@ Each registered benchmark (built-in or from a plugin) gives one task per applica
 :class:`Variant`: ``<name>`` (the clip, a generated answer), ``<name>_silent`` (the clip
 replaced by silence), ``<name>_loglik`` (options scored by likelihood; only where answers are
 shipped), ``<name>_circular`` / ``<name>_perm`` (each item under every cyclic rotation / under
-k seeded permutations of its options: :mod:`audiomcq_plugins.permutations`). Harness adapters (lm-eval YAMLs, lighteval's table) render :func:`task_defs` and
-:func:`groups`; nothing here imports a harness.
+k seeded permutations of its options: :mod:`audiomcq_plugins.permutations`). Harness
+adapters (lm-eval YAMLs, lighteval's table) render :func:`task_defs` and :func:`groups`;
+nothing here imports a harness.
 
 A new variant is one row of :data:`VARIANTS` plus what it needs from the dataset loader or the
 metrics (its :attr:`Variant.options` reach the loader as task metadata).

@@ -28,9 +28,7 @@ def data_dir(tmp_path_factory):
 def _task(name, data_dir, **metadata):
     from lm_eval.tasks import get_task_dict
 
-    manager = task_manager(
-        include_defaults=False, metadata={"data_dir": str(data_dir), **metadata}
-    )
+    manager = task_manager(include_defaults=False, metadata={"data_dir": str(data_dir), **metadata})
     return get_task_dict([name], manager)[name]
 
 
@@ -64,7 +62,9 @@ def test_circular_documents_are_the_rotations(data_dir):
     assert len(by_item) == N
     for item_docs in by_item.values():
         n = len(item_docs[0]["choices"])
-        assert [d["order"] for d in item_docs] == [[(i + r) % n for i in range(n)] for r in range(n)]
+        assert [d["order"] for d in item_docs] == [
+            [(i + r) % n for i in range(n)] for r in range(n)
+        ]
 
 
 def test_first_position_model_scores_chance_with_full_position_a_bias(data_dir):
