@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from audiomcq_plugins import plugins
+from audiomcq_plugins import permutations, plugins
 
 AUDIO_MODES = ("clip", "silence", "noise")
 OUTPUTS = ("generate", "loglik")
@@ -70,7 +70,11 @@ VARIANTS: tuple[Variant, ...] = (
         "perm",
         needs_answers=True,
         grouped=False,
-        options={"permute": "random", "permutations": 5, "permutation_seed": 0},
+        options={
+            "permute": "random",
+            "permutations": permutations.DEFAULT_PERMUTATIONS,
+            "permutation_seed": permutations.DEFAULT_SEED,
+        },
     ),
 )
 
