@@ -15,11 +15,11 @@ Built-in formats (exact texts in each function's docstring and in ``docs/scoring
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Sequence
 
 from audiomcq_plugins import hookimpl
 from audiomcq_plugins.items import LETTERS, MAX_CHOICES, MIN_CHOICES
+from audiomcq_plugins.permutations import seeded_permutation
 
 #: The AudioMCQ paper's system prompt (used with the ``r1aqa`` user prompt).
 AUDIOMCQ_SYSTEM_PROMPT = (
@@ -144,15 +144,10 @@ def shuffle_choices(
     Returns ``(new_choices, new_answer_index, permutation)`` where ``new_choices[i] ==
     choices[permutation[i]]``: map a predicted new index ``j`` back with ``permutation[j]``.
     The same ``(len(choices), seed)`` always gives the same permutation, on every platform and
-    Python version (a Fisher-Yates shuffle driven by ``random.Random(seed).random()``, whose
-    sequence Python guarantees, rather than ``shuffle``, whose algorithm it does not).
+    Python version (:func:`audiomcq_plugins.permutations.seeded_permutation`).
     """
     if not 0 <= answer_index < len(choices):
         raise ValueError(f"answer_index {answer_index} is out of range for {len(choices)} choices")
-    rng = random.Random(seed)
-    permutation = list(range(len(choices)))
-    for i in range(len(permutation) - 1, 0, -1):
-        j = int(rng.random() * (i + 1))
-        permutation[i], permutation[j] = permutation[j], permutation[i]
+    permutation = seeded_permutation(len(choices), seed)
     new_choices = [choices[i] for i in permutation]
     return new_choices, permutation.index(answer_index), permutation

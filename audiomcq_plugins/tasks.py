@@ -4,9 +4,11 @@ Each registered benchmark (built-in or from a plugin) gives one task per applica
 :class:`Variant`: ``<name>`` (the clip, a generated answer), ``<name>_silent`` (the clip
 replaced by silence), ``<name>_loglik`` (options scored by likelihood; only where answers
 are shipped), ``<name>_text`` (no audio at all: the text-only probe), ``<name>_acstrong``
-and ``<name>_acweak`` (only the items labelled strong / weak audio contribution).
-Harness adapters (lm-eval YAMLs, lighteval's table) render :func:`task_defs` and
-:func:`groups`; nothing here imports a harness.
+and ``<name>_acweak`` (only the items labelled strong / weak audio contribution),
+``<name>_circular`` / ``<name>_perm`` (each item under every cyclic rotation / under k seeded
+permutations of its options: :mod:`audiomcq_plugins.permutations`). Harness adapters (lm-eval
+YAMLs, lighteval's table) render :func:`task_defs` and :func:`groups`; nothing here imports a
+harness.
 
 A new variant is one row of :data:`VARIANTS` plus what it needs from the dataset loader or the
 metrics (its :attr:`Variant.options` reach the loader as task metadata).
@@ -18,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from audiomcq_plugins import plugins
+from audiomcq_plugins import permutations, plugins
 
 #: ``none``: no audio at all (the text-only probe of audio-contribution filtering).
 AUDIO_MODES = ("clip", "silence", "noise", "none")
@@ -48,6 +50,11 @@ class Variant:
         if self.output not in OUTPUTS:
             raise ValueError(f"variant {self.suffix!r}: output must be one of {OUTPUTS}")
 
+    @property
+    def permuted(self) -> bool:
+        """Whether each item is asked under several option orders (``options["permute"]``)."""
+        return "permute" in self.options
+
     def name(self, base: str) -> str:
         """The task (or group) name of this variant of ``base``."""
         return f"{base}_{self.suffix}" if self.suffix else base
@@ -66,6 +73,17 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("text", audio="none", grouped=False),
     Variant("acstrong", needs_answers=True, options={"subset": "strong"}),
     Variant("acweak", needs_answers=True, options={"subset": "weak"}),
+    Variant("circular", needs_answers=True, grouped=False, options={"permute": "circular"}),
+    Variant(
+        "perm",
+        needs_answers=True,
+        grouped=False,
+        options={
+            "permute": "random",
+            "permutations": permutations.DEFAULT_PERMUTATIONS,
+            "permutation_seed": permutations.DEFAULT_SEED,
+        },
+    ),
 )
 
 

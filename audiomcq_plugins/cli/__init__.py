@@ -19,6 +19,7 @@ COMMANDS: tuple[str, ...] = (
     "validate",
     "tiny_model",
     "eval",
+    "submission",
     "task_dir",
     "train",
     "contribution",

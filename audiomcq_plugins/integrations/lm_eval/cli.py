@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,19 +43,26 @@ def _add_task_dir() -> None:
 
 
 def run_lm_eval(argv: Sequence[str], *, data_dir: str | None = None) -> int:
-    """Run lm-eval's CLI (``lm_eval ARGV``) with our tasks and models available."""
+    """Run lm-eval's CLI (``lm_eval ARGV``) with our tasks and models available; with
+    ``--log_samples``, tasks scored online (MMAU test) get their submission file
+    (:func:`.submission.write_after_run`)."""
     if data_dir:
         os.environ["AUDIOMCQ_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
     register()
     _add_task_dir()
     from lm_eval.__main__ import cli_evaluate
 
-    saved = sys.argv
+    from audiomcq_plugins.integrations.lm_eval.submission import write_after_run
+
+    saved, started = sys.argv, time.time()
     sys.argv = ["lm_eval", *argv]
     try:
         cli_evaluate()
     except SystemExit as exc:
-        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+        code = int(exc.code or 0) if not isinstance(exc.code, str) else 1
+        if code:
+            return code
     finally:
         sys.argv = saved
+    write_after_run(argv, started)
     return 0

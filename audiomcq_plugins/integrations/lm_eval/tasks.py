@@ -23,6 +23,9 @@ a benchmark registered by a plugin works here unchanged. Options come from the t
   variants);
 - ``shard``: ``"i/n"`` keeps every n-th item from the i-th (0-based), so n nodes can share a
   run; their ``--log_samples`` outputs merge in ``audiomcq contribution label --from-samples``.
+- ``permute``: ``circular`` or ``random`` asks each item under several option orders
+  (``permutations``: how many random ones, default 5; ``permutation_seed``: default 0); see
+  :mod:`.permuted`.
 
 ``metadata.provenance`` (an empty mapping in every shipped YAML) is filled in while the data
 loads with the benchmark revision and content hash, prompt format, scorer modes, audio mode and
@@ -43,6 +46,7 @@ from audiomcq_plugins import audio as audio_mod
 from audiomcq_plugins import plugins
 from audiomcq_plugins.cache import cached_bytes, sha256_bytes, sha256_file
 from audiomcq_plugins.contribution import subsets
+from audiomcq_plugins.integrations.lm_eval import permuted
 from audiomcq_plugins.tasks import AUDIO_MODES
 
 SPLIT = "test"
@@ -101,6 +105,7 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
     options = dict(kwargs.get("load_options") or {})
     if kwargs.get("data_dir"):
         options["data_dir"] = kwargs["data_dir"]
+    order_settings = permuted.options(kwargs)
     loaded = spec.load(source, **options)
     ac = subsets.item_labels(
         name, loaded.items, kwargs.get("contribution_labels"), loaded.content_hash
@@ -128,19 +133,23 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
         record = replace(item, audio=None).to_dict()  # the clip travels as audio_path
         record.pop("audio", None)
         record.pop("source", None)
-        rows.append(
-            {
-                "id": item.id,
-                "prompt": render(prompt_format, item.question, item.choices),
-                "choices": list(item.choices),
-                "answer": item.answer or "",
-                "answer_index": -1 if item.answer_index is None else int(item.answer_index),
-                "audio_path": _audio_path(item, loaded.data_root),
-                "record": json.dumps(record, default=str, ensure_ascii=False),
-                "settings": settings_json,
-                "contribution": label,
-            }
-        )
+        row = {
+            "id": item.id,
+            "prompt": render(prompt_format, item.question, item.choices),
+            "choices": list(item.choices),
+            "answer": item.answer or "",
+            "answer_index": -1 if item.answer_index is None else int(item.answer_index),
+            "audio_path": _audio_path(item, loaded.data_root),
+            "record": json.dumps(record, default=str, ensure_ascii=False),
+            "settings": settings_json,
+            "contribution": label,
+        }
+        if order_settings is None:
+            rows.append(row)
+        else:
+            rows += permuted.expand(
+                row, order_settings, lambda c, q=item.question: render(prompt_format, q, c)
+            )
     provenance = kwargs.get("provenance")
     if isinstance(provenance, dict):
         provenance.update(
@@ -154,6 +163,7 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
                 "shard": f"{shard[0]}/{shard[1]}",
                 "contribution_labels": subsets.labels_path(kwargs.get("contribution_labels"), name)
                 or ("shipped" if ac else None),
+                "option_orders": order_settings,
                 "data_root": str(loaded.data_root),
                 "versions": package_versions(),
             }
@@ -209,9 +219,10 @@ def contribution_metrics(label: str, correct: float) -> dict[str, float]:
     return out
 
 
-def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]:
+def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
     """Strict and official verdicts, the unparsed flag and the per-breakdown accuracies of one
-    generated answer. Items without an answer (withheld test sets) give NaN everywhere."""
+    generated answer (and for option-order tasks :func:`.permuted.metrics`). Items without an
+    answer (withheld test sets) give NaN everywhere."""
     from audiomcq_plugins.scoring.report import breakdown_values
 
     settings = json.loads(doc["settings"])
@@ -234,10 +245,16 @@ def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]
         **contribution_metrics(doc.get("contribution") or "", correct),
     }
     record = json.loads(doc["record"])
+    per_breakdown = {}
     for field, values in breakdowns.items():
         mine = {slug(v) for v in breakdown_values(record, field)}
         for value in values:
-            out[breakdown_metric(field, value)] = correct if slug(value) in mine else math.nan
+            per_breakdown[breakdown_metric(field, value)] = (
+                correct if slug(value) in mine else math.nan
+            )
+    out.update(per_breakdown)
+    if "order" in doc:
+        out.update(permuted.metrics(doc, strict, official, per_breakdown))
     return out
 
 
