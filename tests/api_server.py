@@ -102,6 +102,7 @@ class APITestServer:
         self.drop_after: int | None = None
         self.log: list[dict[str, Any]] = []  # every request: time, payload, auth, outcome
         self.answered = 0
+        self.admitted = 0  # requests let through while drop_after is set
         self._lock = threading.Lock()
         self._model_lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -118,6 +119,7 @@ class APITestServer:
             self.drop_after = None
             self.log.clear()
             self.answered = 0
+            self.admitted = 0
 
     @property
     def base_url(self) -> str:
@@ -141,9 +143,12 @@ class APITestServer:
     def next_action(self, entry: dict[str, Any]) -> str:
         with self._lock:
             self.log.append(entry)
-            if self.drop_after is not None and self.answered >= self.drop_after:
-                return "drop"
-            return self.faults.popleft() if self.faults else "ok"
+            action = self.faults.popleft() if self.faults else "ok"
+            if action == "ok" and self.drop_after is not None:
+                if self.admitted >= self.drop_after:
+                    return "drop"
+                self.admitted += 1
+            return action
 
     def complete(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("model") != self.model_name:

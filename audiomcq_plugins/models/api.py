@@ -59,8 +59,8 @@ def openai_messages(request: AudioRequest, system_prompt: str | None) -> list[di
         parts = []
         for block in turn["content"]:
             if block.get("type") == "audio":
-                data = wav_base64(block["audio"])
-                parts.append({"type": "input_audio", "input_audio": {"data": data, "format": "wav"}})
+                audio = {"data": wav_base64(block["audio"]), "format": "wav"}
+                parts.append({"type": "input_audio", "input_audio": audio})
             else:
                 parts.append({"type": "text", "text": block.get("text", "")})
         if turn["role"] != "user" and all(p["type"] == "text" for p in parts):

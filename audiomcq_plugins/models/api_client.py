@@ -14,7 +14,6 @@ import http.client
 import json
 import logging
 import random
-import socket
 import threading
 import time
 import urllib.error
@@ -101,7 +100,8 @@ class JSONClient:
                 raise APIError(_final_message(url, status, last), status, last)
             if attempt < self.retry.max_retries:
                 wait = self.retry.wait(attempt, retry_after)
-                logger.warning("%s: %s; retry %d in %.1f s", url, _short(status, last), attempt + 1, wait)
+                reason = _short(status, last)
+                logger.warning("%s: %s; retry %d in %.1f s", url, reason, attempt + 1, wait)
                 if self.stop.wait(wait):
                     raise APIError(f"request to {url} abandoned: another request failed")
         raise APIError(
@@ -124,10 +124,10 @@ class JSONClient:
         except urllib.error.HTTPError as exc:
             text = exc.read().decode("utf-8", "replace") if exc.fp else ""
             return exc.code, retry_after_seconds(exc.headers.get("Retry-After")), text
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return None, None, f"no answer within timeout={self.timeout:g} s"
         except urllib.error.URLError as exc:
-            if isinstance(exc.reason, (TimeoutError, socket.timeout)):
+            if isinstance(exc.reason, TimeoutError):
                 return None, None, f"no answer within timeout={self.timeout:g} s"
             return None, None, f"connection failed ({exc.reason})"
         except (http.client.HTTPException, ConnectionError, OSError) as exc:
