@@ -65,7 +65,7 @@ def test_retry_after_is_honoured_in_seconds_or_as_a_date():
 
 def test_missing_key_variable_is_named_and_no_request_is_made(monkeypatch):
     monkeypatch.delenv(KEY_ENV, raising=False)
-    with pytest.raises(ValueError, match=KEY_ENV):
+    with pytest.raises(APIError, match=KEY_ENV):
         APIAudioLM("http://127.0.0.1:9/v1", "m", api_key_env=KEY_ENV)
 
 

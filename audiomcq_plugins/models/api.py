@@ -140,7 +140,7 @@ class APIAudioLM:
         if api_key_env:
             key = os.environ.get(api_key_env)
             if not key:
-                raise ValueError(
+                raise APIError(
                     f"api_key_env={api_key_env} but the environment variable {api_key_env} is "
                     "empty or unset: export it (the key is read from there, never from "
                     "model_args)"
@@ -267,23 +267,29 @@ class APIAudioLM:
         ``on_result``, and the error is raised."""
         out: list[Any] = [None] * len(jobs)
         failure: BaseException | None = None
-        self.client.stop.clear()
-        with ThreadPoolExecutor(self.num_concurrent, thread_name_prefix="audiomcq-api") as pool:
-            futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
+        stop = self.client.stop
+        stop.clear()
+        pool = ThreadPoolExecutor(self.num_concurrent, thread_name_prefix="audiomcq-api")
+        futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
+        try:
             for future in as_completed(futures):
-                i = futures[future]
-                try:
-                    out[i] = future.result()
-                except BaseException as exc:  # noqa: BLE001 - re-raised below
-                    if failure is None:
-                        failure = exc
-                        self.client.stop.set()
-                        for other in futures:
-                            other.cancel()
+                if future.cancelled():
                     continue
+                if future.exception() is not None:
+                    failure = failure or future.exception()
+                    stop.set()  # waiting retries give up; queued jobs never start
+                    for other in futures:
+                        other.cancel()
+                    continue
+                out[futures[future]] = future.result()
                 if on_result is not None:
-                    on_result(i, out[i])
-        self.client.stop.clear()
+                    on_result(futures[future], future.result())
+        except BaseException:  # Ctrl-C: send nothing more
+            stop.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            stop.clear()
         if failure is not None:
             raise failure
         return out
