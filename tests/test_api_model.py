@@ -288,3 +288,19 @@ def test_cli_eval_gives_the_hf_predictions_and_leaks_no_key(env, server, tmp_pat
 def _floats(resps: list) -> list[float]:
     """Log-likelihoods out of ``resps`` (logged samples hold them as strings)."""
     return [float(x) for x in np.asarray(resps, dtype=object).ravel()[::2]]
+
+
+@slow
+def test_cli_names_an_unset_key_variable_without_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "audiomcq_plugins", "eval", "--model", "audiomcq-api"]
+        + ["--model_args", f"base_url=http://127.0.0.1:9/v1,model=m,api_key_env={KEY_ENV}"]
+        + ["--tasks", "audiomcq_synth"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"audiomcq eval: api_key_env={KEY_ENV} but the environment variable" in proc.stderr
