@@ -204,7 +204,7 @@ class APIAudioLM:
             raise ValueError(f"{len(requests)} requests but {len(continuations)} continuations")
         for req in requests:
             if not req.chat:
-                raise ValueError(
+                raise LoglikelihoodUnsupportedError(
                     "audiomcq-api scores options inside the chat template only; run text-only "
                     "likelihood tasks with lm-eval's own models"
                 )
