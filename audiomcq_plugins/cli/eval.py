@@ -8,7 +8,7 @@ import argparse
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "eval",
-        help="run lm-eval with the audio tasks and the audiomcq-hf/audiomcq-vllm models",
+        help="run lm-eval with the audio tasks and the audiomcq-hf/-vllm/-api models",
         description="All arguments go to lm-eval unchanged (see `lm_eval --help`), e.g. "
         "audiomcq eval --model audiomcq-hf --model_args pretrained=DIR "
         "--tasks mmau_test_mini,arc_easy",

@@ -1,5 +1,5 @@
-"""lm-evaluation-harness integration: audio tasks (``task_configs/``), the ``audiomcq-hf`` and
-``audiomcq-vllm`` model classes, and the ``audiomcq eval`` wrapper.
+"""lm-evaluation-harness integration: audio tasks (``task_configs/``), the ``audiomcq-hf``,
+``audiomcq-vllm`` and ``audiomcq-api`` model classes, and the ``audiomcq eval`` wrapper.
 
 Three ways in (lm-eval 0.4.13 reads no entry points):
 
@@ -26,7 +26,7 @@ def task_dir() -> Path:
 
 
 def register() -> None:
-    """Register ``audiomcq-hf`` / ``audiomcq-vllm`` with lm-eval (idempotent)."""
+    """Register ``audiomcq-hf`` / ``audiomcq-vllm`` / ``audiomcq-api`` with lm-eval (idempotent)."""
     from audiomcq_plugins.integrations.lm_eval import models  # noqa: F401
 
 

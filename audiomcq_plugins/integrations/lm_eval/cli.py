@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.integrations.lm_eval import TASK_DIR, register, task_dir
+from audiomcq_plugins.models.api_client import APIError
 
 
 def _add_task_dir() -> None:
@@ -58,6 +59,9 @@ def run_lm_eval(argv: Sequence[str], *, data_dir: str | None = None) -> int:
     sys.argv = ["lm_eval", *argv]
     try:
         cli_evaluate()
+    except APIError as exc:  # a server's final answer or a missing key: no traceback
+        print(f"audiomcq eval: {exc}", file=sys.stderr)
+        return 1
     except SystemExit as exc:
         code = int(exc.code or 0) if not isinstance(exc.code, str) else 1
         if code:

@@ -1,4 +1,4 @@
-"""lm-eval model classes ``audiomcq-hf`` and ``audiomcq-vllm``.
+"""lm-eval model classes ``audiomcq-hf``, ``audiomcq-vllm`` and ``audiomcq-api``.
 
 Importing this module registers both names in lm-eval's model registry (after importing
 ``lm_eval.models``: registering first would leave the registry non-empty, so lm-eval would
@@ -100,6 +100,15 @@ class AudioLMAdapter(LM):
         bar.close()
         return results
 
+    def _backend_call(
+        self, kind: str, chunk: list[Any], method: Callable, *args: Any, **kwargs: Any
+    ) -> list[Any]:
+        """``method(*args, **kwargs)`` for one chunk, each answer added to lm-eval's cache."""
+        results = method(*args, **kwargs)
+        for inst, result in zip(chunk, results, strict=True):
+            self.cache_hook.add_partial(kind, inst.args, result)
+        return results
+
     def generate_until(self, requests: list[Any], disable_tqdm: bool = False) -> list[str]:
         groups: dict[str, list[int]] = {}
         for i, inst in enumerate(requests):
@@ -116,10 +125,9 @@ class AudioLMAdapter(LM):
             def call(
                 reqs: list[AudioRequest], chunk: list[Any], until=until, settings=settings
             ) -> list[str]:
-                texts = self.backend.generate(reqs, until=until, **settings)
-                for inst, text in zip(chunk, texts, strict=True):
-                    self.cache_hook.add_partial("generate_until", inst.args, text)
-                return texts
+                return self._backend_call(
+                    "generate_until", chunk, self.backend.generate, reqs, until=until, **settings
+                )
 
             texts = self._run_chunks([requests[i] for i in indices], build, call, "generate")
             for i, text in zip(indices, texts, strict=True):
@@ -134,10 +142,10 @@ class AudioLMAdapter(LM):
             return to_request(inst.args[0], extra, system_prompt=self.system_prompt, chat=False)
 
         def call(reqs: list[AudioRequest], chunk: list[Any]) -> list[tuple[float, bool]]:
-            scores = self.backend.loglikelihood(reqs, [inst.args[1] for inst in chunk])
-            for inst, score in zip(chunk, scores, strict=True):
-                self.cache_hook.add_partial("loglikelihood", inst.args, score)
-            return scores
+            conts = [inst.args[1] for inst in chunk]
+            return self._backend_call(
+                "loglikelihood", chunk, self.backend.loglikelihood, reqs, conts
+            )
 
         return self._run_chunks(requests, build, call, "loglikelihood")
 
@@ -239,3 +247,54 @@ class AudioMCQVLLM(AudioLMAdapter):
             data_parallel_size=int(data_parallel_size),
             **engine_args,
         )
+
+
+@register_model("audiomcq-api")
+class AudioMCQAPI(AudioLMAdapter):
+    """An audio LM behind an OpenAI-compatible chat-completions API (``vllm serve``, SGLang,
+    hosted models): ``base_url``, ``model``, ``api_key_env`` (the NAME of the environment
+    variable holding the key), ``num_concurrent``, ``timeout``, ``max_retries``, ``backoff``.
+    Each answer enters lm-eval's ``--use_cache`` as it arrives, so an interrupted run resumes."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key_env: str | None = None,
+        num_concurrent: int = 4,
+        timeout: float = 300.0,
+        max_retries: int = 5,
+        backoff: float = 1.0,
+        max_new_tokens: int | None = None,
+        system_prompt: str | None = None,
+        max_tokens_field: str = "max_tokens",
+        seed: int | None = None,
+        **unused: Any,  # lm-eval's batch_size / max_batch_size / device: meaningless here
+    ) -> None:
+        super().__init__()
+        from audiomcq_plugins.models.api import APIAudioLM
+
+        self.model_id = str(model)
+        self.system_prompt = system_prompt
+        self.max_new_tokens = int(max_new_tokens) if max_new_tokens else None
+        self.backend = APIAudioLM(
+            str(base_url),
+            str(model),
+            api_key_env=api_key_env,
+            num_concurrent=int(num_concurrent),
+            timeout=float(timeout),
+            max_retries=int(max_retries),
+            backoff=float(backoff),
+            max_new_tokens=self.max_new_tokens or DEFAULT_MAX_NEW_TOKENS,
+            system_prompt=system_prompt,
+            max_tokens_field=str(max_tokens_field),
+            seed=None if seed is None else int(seed),
+        )
+
+    def _backend_call(
+        self, kind: str, chunk: list[Any], method: Callable, *args: Any, **kwargs: Any
+    ) -> list[Any]:
+        def cache(i: int, result: Any) -> None:
+            self.cache_hook.add_partial(kind, chunk[i].args, result)
+
+        return method(*args, on_result=cache, **kwargs)

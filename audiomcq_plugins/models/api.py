@@ -1,0 +1,307 @@
+"""Audio LMs behind an OpenAI-compatible chat-completions API (vLLM, SGLang, hosted models).
+
+Each :class:`~audiomcq_plugins.models.requests.AudioRequest` becomes one ``POST
+{base_url}/chat/completions``; its clips travel as ``input_audio`` content parts (base64
+WAV, 16 kHz mono, 16-bit PCM) before the text of the last user turn, as in the transformers
+backend. Greedy by default (``temperature: 0``). Log-likelihoods use vLLM's ``prompt_logprobs``
+extension (the option is sent as a continued assistant turn); a server without it gets a clear
+"not supported". Standard library only: no torch, no HTTP package.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import wave
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
+
+import numpy as np
+
+from audiomcq_plugins.audio import SAMPLE_RATE
+from audiomcq_plugins.models.api_client import APIError, JSONClient, RetryPolicy
+from audiomcq_plugins.models.requests import AudioRequest, truncate_at_stops
+
+#: The OpenAI API takes at most this many stop strings; the rest are applied here.
+MAX_STOPS = 4
+#: Words in an HTTP 400 body that mark a server rejecting the audio itself.
+AUDIO_WORDS = ("audio", "modalit", "multimodal", "input_audio")
+LOGLIK_TASKS = "the *_loglik tasks (e.g. mmau_test_mini_loglik, audiomcq_synth_loglik)"
+
+
+class AudioRejectedError(APIError):
+    """The server does not take audio input for this model."""
+
+
+class LoglikelihoodUnsupportedError(APIError):
+    """The server returns no prompt log-probabilities."""
+
+
+def wav_base64(clip: np.ndarray) -> str:
+    """A float clip in [-1, 1] at 16 kHz -> base64 of a 16-bit PCM mono WAV file. Clips read
+    from 16-bit files round-trip exactly (scaled by 32768, as soundfile reads them)."""
+    pcm = np.clip(np.round(np.asarray(clip, dtype=np.float64) * 32768.0), -32768, 32767)
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SAMPLE_RATE)
+        out.writeframes(pcm.astype("<i2").tobytes())
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def openai_messages(request: AudioRequest, system_prompt: str | None) -> list[dict[str, Any]]:
+    """The request as chat-completions messages with ``input_audio`` parts."""
+    out = []
+    for turn in request.chat_messages(system_prompt):
+        parts = []
+        for block in turn["content"]:
+            if block.get("type") == "audio":
+                audio = {"data": wav_base64(block["audio"]), "format": "wav"}
+                parts.append({"type": "input_audio", "input_audio": audio})
+            else:
+                parts.append({"type": "text", "text": block.get("text", "")})
+        if turn["role"] != "user" and all(p["type"] == "text" for p in parts):
+            out.append({"role": turn["role"], "content": "".join(p["text"] for p in parts)})
+        else:
+            out.append({"role": turn["role"], "content": parts})
+    return out
+
+
+def sampling_fields(
+    max_new_tokens: int, do_sample: bool, max_tokens_field: str, **gen: Any
+) -> dict[str, Any]:
+    """transformers-style generation settings -> chat-completions fields (greedy unless
+    ``do_sample``; ``top_k`` is a vLLM/SGLang extension, sent only when asked for)."""
+    fields: dict[str, Any] = {max_tokens_field: int(max_new_tokens)}
+    if not do_sample:
+        fields["temperature"] = 0.0
+        return fields
+    for key in ("temperature", "top_p", "top_k"):
+        if gen.get(key) is not None:
+            fields[key] = gen[key]
+    return fields
+
+
+def continuation_logprob(entries: Sequence[Any], continuation: str) -> tuple[float, bool]:
+    """Sum the prompt log-probs of the trailing tokens that spell ``continuation``.
+
+    ``entries`` is vLLM's ``prompt_logprobs``: per prompt token ``None`` or ``{token_id:
+    {"logprob", "rank", "decoded_token"}}`` holding the prompt token itself. Tokens are taken
+    from the end until their text covers the continuation; greedy means every rank is 1."""
+    total, greedy, text = 0.0, True, ""
+    for entry in reversed(entries):
+        if len(text) >= len(continuation):
+            break
+        if not entry:
+            raise APIError("prompt_logprobs ran out before the continuation was covered")
+        if len(entry) != 1:
+            raise APIError(
+                f"prompt_logprobs entry {entry} holds {len(entry)} tokens; expected the prompt "
+                "token only (prompt_logprobs=0)"
+            )
+        (info,) = entry.values()
+        total += float(info["logprob"])
+        greedy = greedy and info.get("rank", 1) == 1
+        text = str(info.get("decoded_token", "")) + text
+    if not text.endswith(continuation):
+        raise APIError(
+            f"the prompt's last tokens {text!r} do not spell the continuation {continuation!r}"
+        )
+    return total, greedy
+
+
+class APIAudioLM:
+    """An audio LM served over an OpenAI-compatible chat-completions API.
+
+    ``api_key_env`` names the environment variable holding the key (the key itself is never
+    stored in results or logs). ``num_concurrent`` requests run at once; each is retried per
+    ``max_retries``/``backoff`` on 429, 5xx, timeouts and dropped connections.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key_env: str | None = None,
+        num_concurrent: int = 4,
+        timeout: float = 300.0,
+        max_retries: int = 5,
+        backoff: float = 1.0,
+        max_new_tokens: int = 256,
+        system_prompt: str | None = None,
+        max_tokens_field: str = "max_tokens",
+        seed: int | None = None,
+    ) -> None:
+        key = None
+        if api_key_env:
+            key = os.environ.get(api_key_env)
+            if not key:
+                raise APIError(
+                    f"api_key_env={api_key_env} but the environment variable {api_key_env} is "
+                    "empty or unset: export it (the key is read from there, never from "
+                    "model_args)"
+                )
+        self.client = JSONClient(
+            base_url,
+            api_key=key,
+            timeout=timeout,
+            retry=RetryPolicy(max_retries=int(max_retries), backoff=float(backoff)),
+        )
+        self.model = model
+        self.num_concurrent = max(1, int(num_concurrent))
+        self.max_new_tokens = int(max_new_tokens)
+        self.system_prompt = system_prompt
+        self.max_tokens_field = max_tokens_field
+        self.seed = seed
+
+    def __repr__(self) -> str:
+        return f"APIAudioLM(base_url={self.client.base_url!r}, model={self.model!r})"
+
+    # -- generation --------------------------------------------------------------------------
+
+    def generate(
+        self,
+        requests: Sequence[AudioRequest],
+        *,
+        max_new_tokens: int | None = None,
+        until: Sequence[str] = (),
+        do_sample: bool = False,
+        on_result: Callable[[int, str], None] | None = None,
+        **gen: Any,
+    ) -> list[str]:
+        """One completion per request, in request order. ``on_result(i, text)`` is called as
+        each arrives (so a caller can cache it before a later request fails)."""
+        fields = sampling_fields(
+            max_new_tokens or self.max_new_tokens, do_sample, self.max_tokens_field, **gen
+        )
+        if until:
+            fields["stop"] = list(until)[:MAX_STOPS]
+        if self.seed is not None:
+            fields["seed"] = int(self.seed)
+
+        def one(req: AudioRequest) -> str:
+            answer = self._chat({**fields, "messages": openai_messages(req, self.system_prompt)})
+            return truncate_at_stops(_message_text(answer), until)
+
+        return self._map(one, requests, on_result)
+
+    # -- scoring -----------------------------------------------------------------------------
+
+    def loglikelihood(
+        self,
+        requests: Sequence[AudioRequest],
+        continuations: Sequence[str],
+        *,
+        on_result: Callable[[int, tuple[float, bool]], None] | None = None,
+    ) -> list[tuple[float, bool]]:
+        """log P(continuation | request) from the server's prompt log-probs (vLLM's
+        ``prompt_logprobs``): the continuation is sent as the start of the assistant's turn."""
+        if len(requests) != len(continuations):
+            raise ValueError(f"{len(requests)} requests but {len(continuations)} continuations")
+        for req in requests:
+            if not req.chat:
+                raise LoglikelihoodUnsupportedError(
+                    "audiomcq-api scores options inside the chat template only; run text-only "
+                    "likelihood tasks with lm-eval's own models"
+                )
+        jobs = list(zip(requests, continuations, strict=True))
+
+        def one(job: tuple[AudioRequest, str]) -> tuple[float, bool]:
+            req, cont = job
+            messages = openai_messages(req, self.system_prompt)
+            messages.append({"role": "assistant", "content": cont})
+            payload = {
+                "messages": messages,
+                self.max_tokens_field: 1,
+                "temperature": 0.0,
+                "prompt_logprobs": 0,
+                "add_generation_prompt": False,
+                "continue_final_message": True,
+            }
+            answer = self._chat(payload, scoring=True)
+            entries = answer.get("prompt_logprobs")
+            if not entries:
+                raise LoglikelihoodUnsupportedError(
+                    f"{self.client.base_url} returned no prompt_logprobs for model {self.model}: "
+                    f"log-likelihood scoring is not supported there, so {LOGLIK_TASKS} cannot "
+                    "run; serve the model with vLLM, or use the generative tasks"
+                )
+            return continuation_logprob(entries, cont)
+
+        return self._map(one, jobs, on_result)
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _chat(self, payload: dict[str, Any], scoring: bool = False) -> dict[str, Any]:
+        try:
+            return self.client.post("/chat/completions", {"model": self.model, **payload})
+        except APIError as exc:
+            if exc.status == 400 and scoring and "prompt_logprobs" in exc.body:
+                raise LoglikelihoodUnsupportedError(
+                    f"{self.client.base_url} rejected prompt_logprobs: log-likelihood scoring is "
+                    f"not supported there, so {LOGLIK_TASKS} cannot run. Server said: "
+                    f"{exc.body[:300]}",
+                    exc.status,
+                    exc.body,
+                ) from None
+            if exc.status in (400, 415, 422) and any(w in exc.body.lower() for w in AUDIO_WORDS):
+                raise AudioRejectedError(
+                    f"{self.client.base_url} rejected the audio input for model {self.model} "
+                    f"(HTTP {exc.status}): serve an audio-capable model (e.g. vllm serve "
+                    "Qwen/Qwen2-Audio-7B-Instruct) or check that the endpoint takes "
+                    f"input_audio parts. Server said: {exc.body[:300]}",
+                    exc.status,
+                    exc.body,
+                ) from None
+            raise
+
+    def _map(
+        self, fn: Callable[[Any], Any], jobs: Sequence[Any], on_result: Callable | None
+    ) -> list[Any]:
+        """``fn`` over ``jobs`` with ``num_concurrent`` threads. On the first failure the
+        remaining jobs are abandoned, the answers already received still reach
+        ``on_result``, and the error is raised."""
+        out: list[Any] = [None] * len(jobs)
+        failure: BaseException | None = None
+        stop = self.client.stop
+        stop.clear()
+        pool = ThreadPoolExecutor(self.num_concurrent, thread_name_prefix="audiomcq-api")
+        futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
+        try:
+            for future in as_completed(futures):
+                if future.cancelled():
+                    continue
+                if future.exception() is not None:
+                    failure = failure or future.exception()
+                    stop.set()  # waiting retries give up; queued jobs never start
+                    for other in futures:
+                        other.cancel()
+                    continue
+                out[futures[future]] = future.result()
+                if on_result is not None:
+                    on_result(futures[future], future.result())
+        except BaseException:  # Ctrl-C: send nothing more
+            stop.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            stop.clear()
+        if failure is not None:
+            raise failure
+        return out
+
+
+def _message_text(answer: dict[str, Any]) -> str:
+    try:
+        content = answer["choices"][0]["message"].get("content")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise APIError(
+            f"malformed chat-completions answer (no choices[0].message): {str(answer)[:300]}"
+        ) from None
+    if isinstance(content, list):  # some servers answer with content parts
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return content or ""
