@@ -83,10 +83,13 @@ def test_every_benchmark_with_the_omni_thinker(env):
             assert np.isnan(res[name]["acc,none"])
             continue
         assert 0.0 <= res[name]["acc,none"] <= 1.0 and 0.0 <= res[name]["unparsed,none"] <= 1.0
+        assert isinstance(res[name]["acc_stderr,none"], float), res[name]  # not "N/A"
+        assert isinstance(res[name]["acc_official_stderr,none"], float), res[name]
         prov = out["configs"][name]["metadata"]["provenance"]
         assert prov["content_hash"] and prov["prompt_format"] and prov["scorer_modes"]
         assert prov["versions"]["audiomcq-plugins"] and "revision" in prov
     assert "acc_task_sound,none" in res["mmau_test_mini"]
+    assert "acc_task_sound_stderr,none" in res["mmau_test_mini"]
     assert "acc_modality_sound,none" in res["mmar"]
     assert "acc_audio_contribution_weak,none" in res["audiomcq_synth"]
     assert "audio_mcq_silent" in res and "acc,none" in res["audio_mcq_silent"]

@@ -57,6 +57,18 @@ def test_task_dir_patch_refuses_an_untested_lm_eval(untested_lm_eval):
         cli._add_task_dir()
 
 
+def test_stderr_patch_stays_out_of_an_untested_lm_eval(untested_lm_eval, monkeypatch, caplog):
+    from lm_eval import evaluator_utils
+
+    from audiomcq_plugins.integrations.lm_eval import stderr
+
+    monkeypatch.setattr(evaluator_utils, "stderr_for_metric", evaluator_utils.stderr_for_metric)
+    if getattr(evaluator_utils.stderr_for_metric, "_audiomcq", False):
+        pytest.skip("installed by an earlier test in this process")
+    assert stderr.install() is False
+    assert "lm-eval 0.4.99 is installed" in caplog.text and "no standard error" in caplog.text
+
+
 def test_audiomcq_eval_reports_an_untested_lm_eval_in_one_line(untested_lm_eval, capsys):
     assert main(["eval", "--model", "audiomcq-hf", "--tasks", "mmau_test_mini"]) == 2
     err = capsys.readouterr().err.strip()
