@@ -62,9 +62,10 @@ def test_stderr_patch_stays_out_of_an_untested_lm_eval(untested_lm_eval, monkeyp
 
     from audiomcq_plugins.integrations.lm_eval import stderr
 
-    monkeypatch.setattr(evaluator_utils, "stderr_for_metric", evaluator_utils.stderr_for_metric)
-    if getattr(evaluator_utils.stderr_for_metric, "_audiomcq", False):
-        pytest.skip("installed by an earlier test in this process")
+    current = evaluator_utils.stderr_for_metric  # unpatched for this test
+    monkeypatch.setattr(
+        evaluator_utils, "stderr_for_metric", getattr(current, "__wrapped__", current)
+    )
     assert stderr.install() is False
     assert "lm-eval 0.4.99 is installed" in caplog.text and "no standard error" in caplog.text
 

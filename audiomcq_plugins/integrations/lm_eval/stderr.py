@@ -63,5 +63,6 @@ def install() -> bool:
         return original(metric, bootstrap_iters)
 
     stderr_for_metric._audiomcq = True  # type: ignore[attr-defined]
+    stderr_for_metric.__wrapped__ = original  # type: ignore[attr-defined]
     evaluator_utils.stderr_for_metric = stderr_for_metric
     return True
