@@ -83,10 +83,13 @@ def test_every_benchmark_with_the_omni_thinker(env):
             assert np.isnan(res[name]["acc,none"])
             continue
         assert 0.0 <= res[name]["acc,none"] <= 1.0 and 0.0 <= res[name]["unparsed,none"] <= 1.0
+        assert isinstance(res[name]["acc_stderr,none"], float), res[name]  # not "N/A"
+        assert isinstance(res[name]["acc_official_stderr,none"], float), res[name]
         prov = out["configs"][name]["metadata"]["provenance"]
         assert prov["content_hash"] and prov["prompt_format"] and prov["scorer_modes"]
         assert prov["versions"]["audiomcq-plugins"] and "revision" in prov
     assert "acc_task_sound,none" in res["mmau_test_mini"]
+    assert "acc_task_sound_stderr,none" in res["mmau_test_mini"]
     assert "acc_modality_sound,none" in res["mmar"]
     assert "acc_audio_contribution_weak,none" in res["audiomcq_synth"]
     assert "audio_mcq_silent" in res and "acc,none" in res["audio_mcq_silent"]
@@ -148,7 +151,12 @@ def _run(args, env, cwd):
         capture_output=True,
         text=True,
         cwd=cwd,
-        env={**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"},
+        env={
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "HF_DATASETS_OFFLINE": "1",
+            "AUDIOMCQ_CACHE": str(cwd / "audiomcq-cache"),
+        },
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -172,7 +180,9 @@ def test_cli_audiomcq_eval(env, tmp_path):
             "--device",
             "cpu",
             "--tasks",
-            "mmsu",
+            "mmsu,toy_text",  # a task not ours: lm-eval's built-ins indexed, through the cache
+            "--include_path",
+            str(env["text_dir"]),
             "--use_cache",
             str(tmp_path / "cache"),
             *common,
@@ -183,8 +193,10 @@ def test_cli_audiomcq_eval(env, tmp_path):
     results = sorted(Path(out).rglob("results_*.json"))
     assert len(results) == 1
     first = json.loads(results[0].read_text())
-    name = next(iter(first["results"]))
-    assert first["configs"][name]["metadata"]["provenance"]["content_hash"]
+    assert {"mmsu", "toy_text"} <= set(first["results"])
+    assert first["configs"]["mmsu"]["metadata"]["provenance"]["content_hash"]
+    assert isinstance(first["results"]["mmsu"]["acc_stderr,none"], float)
+    assert list((tmp_path / "audiomcq-cache" / "lm_eval_index").glob("0.4.13-*.pickle"))
     samples = list(Path(out).rglob("samples_*.jsonl"))
     assert samples and all(p.stat().st_size < 200_000 for p in samples)
     assert list((tmp_path).glob("cache*")), "--use_cache wrote no cache"

@@ -147,6 +147,21 @@ def test_process_results_metrics(data_dir):
     assert tasks.nanmean([1.0, math.nan, 0.0]) == 0.5 and math.isnan(tasks.nanmean([math.nan]))
 
 
+def test_nanmean_gets_lm_evals_mean_stderr_over_the_documents_it_applies_to():
+    from lm_eval import evaluator_utils
+    from lm_eval.api.metrics import mean, mean_stderr
+
+    from audiomcq_plugins.integrations.lm_eval import stderr
+
+    assert stderr.install() and stderr.install()  # idempotent
+    values = [1.0, math.nan, 0.0, 1.0, 1.0, math.nan, 0.0]
+    fn = evaluator_utils.stderr_for_metric(tasks.nanmean, bootstrap_iters=100)
+    assert fn(values) == pytest.approx(mean_stderr([1.0, 0.0, 1.0, 1.0, 0.0]))
+    assert math.isnan(fn([1.0, math.nan]))
+    assert evaluator_utils.stderr_for_metric(mean, 100) is mean_stderr  # others unchanged
+    assert evaluator_utils.stderr_for_metric(tasks.nanmean, 0) is None  # --bootstrap_iters 0
+
+
 def test_cache_key_hashes_audio_by_content_and_scrub_keeps_it():
     from lm_eval.api.instance import Instance
     from lm_eval.api.model import hash_args

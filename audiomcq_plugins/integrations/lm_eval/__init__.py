@@ -30,8 +30,15 @@ def register() -> None:
     from audiomcq_plugins.integrations.lm_eval import models  # noqa: F401
 
 
-def task_manager(include_path: list[str] | None = None, **kwargs: Any) -> Any:
-    """An lm-eval ``TaskManager`` that knows our tasks (and ``include_path`` extras)."""
+def task_manager(
+    include_path: list[str] | None = None, *, tasks: list[str] | None = None, **kwargs: Any
+) -> Any:
+    """An lm-eval ``TaskManager`` that knows our tasks (and ``include_path`` extras). Given the
+    ``tasks`` to run, and all of them ours, it skips indexing lm-eval's built-in tasks."""
     from lm_eval.tasks import TaskManager
 
+    if tasks is not None and "include_defaults" not in kwargs:
+        from audiomcq_plugins.integrations.lm_eval.task_index import only_ours
+
+        kwargs["include_defaults"] = not only_ours(tasks)
     return TaskManager(include_path=[str(task_dir()), *(include_path or [])], **kwargs)

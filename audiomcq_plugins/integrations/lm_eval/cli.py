@@ -2,8 +2,10 @@
 
 Every lm-eval argument passes through unchanged; our task directory is added to whatever
 ``--include_path`` the user gives (lm-eval takes only one) and our model classes are
-registered. ``--data-dir DIR`` sets ``$AUDIOMCQ_DATA_DIR``. The task-directory patch is
-installed when the command runs, on a tested lm-eval only (:mod:`.compat`).
+registered. ``--data-dir DIR`` sets ``$AUDIOMCQ_DATA_DIR``. When every ``--tasks`` name is
+ours, lm-eval's built-in tasks are not indexed; otherwise their index comes from a cache
+(:mod:`.task_index`). The patches are installed when the command runs, on a tested lm-eval only
+(:mod:`.compat`).
 """
 
 from __future__ import annotations
@@ -18,26 +20,37 @@ from typing import Any
 from audiomcq_plugins.integrations.lm_eval import TASK_DIR, register, task_dir
 from audiomcq_plugins.models.api_client import APIError
 
+#: What the patched ``TaskManager.__init__`` indexes (set by each :func:`_add_task_dir` call).
+_INDEX = {"builtins": True}
 
-def _add_task_dir() -> None:
+
+def _add_task_dir(builtins: bool = True) -> None:
     """Make every lm-eval ``TaskManager`` in this process index our task directory too (the
-    one with plugin tasks when plugins add any; a user's own copy of ours is not indexed twice)."""
+    one with plugin tasks when plugins add any; a user's own copy of ours is not indexed twice),
+    and lm-eval's built-in tasks only when ``builtins``."""
     from lm_eval.tasks import TaskManager
 
     from audiomcq_plugins.integrations.lm_eval.compat import require_tested_lm_eval
 
     require_tested_lm_eval("`audiomcq eval` task directory")
 
+    _INDEX["builtins"] = builtins
     init = TaskManager.__init__
     if getattr(init, "_audiomcq", False):
         return
     ours = task_dir()
 
-    def patched(self: Any, verbosity: Any = None, include_path: Any = None, *a: Any, **k: Any):
+    def patched(
+        self: Any,
+        verbosity: Any = None,
+        include_path: Any = None,
+        include_defaults: bool = True,
+        metadata: Any = None,
+    ) -> None:
         paths = include_path if isinstance(include_path, list) else [include_path]
         paths = [p for p in paths if p and Path(p).resolve() not in (TASK_DIR, ours.resolve())]
         paths.insert(0, str(ours))
-        return init(self, verbosity, paths, *a, **k)
+        return init(self, verbosity, paths, include_defaults and _INDEX["builtins"], metadata)
 
     patched._audiomcq = True  # type: ignore[attr-defined]
     TaskManager.__init__ = patched
@@ -49,8 +62,14 @@ def run_lm_eval(argv: Sequence[str], *, data_dir: str | None = None) -> int:
     (:func:`.submission.write_after_run`)."""
     if data_dir:
         os.environ["AUDIOMCQ_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
+    from audiomcq_plugins.integrations.lm_eval import task_index
+
     register()
-    _add_task_dir()
+    fast = not task_index.full_index()
+    builtins = not (fast and task_index.only_ours(task_index.requested_tasks(argv)))
+    _add_task_dir(builtins)
+    if fast and builtins:
+        task_index.install_cache()
     from lm_eval.__main__ import cli_evaluate
 
     from audiomcq_plugins.integrations.lm_eval.submission import write_after_run

@@ -90,6 +90,9 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
     """
     import datasets
 
+    from audiomcq_plugins.integrations.lm_eval import stderr
+
+    stderr.install()
     name = kwargs.get("benchmark")
     if not name:
         raise ValueError("task metadata must name the benchmark (metadata.benchmark)")
@@ -264,6 +267,9 @@ def count(values: list[float]) -> float:
 
 
 def nanmean(values: list[float]) -> float:
-    """Mean over the documents a metric applies to (NaN marks the others)."""
-    kept = [v for v in values if not (isinstance(v, float) and math.isnan(v))]
-    return sum(kept) / len(kept) if kept else math.nan
+    """Mean over the documents a metric applies to (NaN marks the others); its standard error:
+    :mod:`.stderr`."""
+    from audiomcq_plugins.integrations.lm_eval.stderr import kept
+
+    xs = kept(values)
+    return sum(xs) / len(xs) if xs else math.nan
