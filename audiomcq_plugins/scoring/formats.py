@@ -172,6 +172,35 @@ def _scored(
         yield item_id, scorer(prediction, choices, answer), record
 
 
+def _check_records(records: list[Record], fmt: ScoreFormat) -> None:
+    """Refuse what would give a silently wrong number in either mode: no record carrying a
+    prediction key (a mistyped key, or another benchmark's file), or an id scored twice."""
+    if not any(k in record for record in records for k in fmt.prediction_keys):
+        keys = sorted({k for record in records[:50] for k in record})
+        raise InputError(
+            f"none of the {len(records)} records has a prediction key for {fmt.name} "
+            f"({' / '.join(fmt.prediction_keys)}); the records' keys are {keys}. Rename the "
+            "prediction key, or pass the --benchmark the file was written for"
+        )
+    seen: dict[str, int] = {}
+    dups: dict[str, list[int]] = {}
+    for n, record in enumerate(records, 1):
+        rid = record.get("id")
+        if rid is None:
+            continue
+        first = seen.setdefault(str(rid), n)
+        if first != n:
+            dups.setdefault(str(rid), [first]).append(n)
+    if dups:
+        listed = "; ".join(
+            f"{rid!r} (records {', '.join(map(str, ns))})" for rid, ns in dups.items()
+        )
+        raise InputError(
+            f"{len(dups)} id(s) appear more than once, and would be scored twice: {listed[:500]}; "
+            "keep one prediction per item"
+        )
+
+
 def score_records(
     records: list[Record], benchmark: str, mode: str = "strict", scorer: str | None = None
 ) -> Report:
@@ -190,6 +219,7 @@ def score_records(
             f"every record has an empty {fmt.answer_key!r}: the answers are withheld (e.g. MMAU "
             "test); submit the predictions to the benchmark's online evaluator instead"
         )
+    _check_records(records, fmt)
     scorer_name = scorer or (fmt.official_scorer if mode == "official" else "strict")
     fn = plugins.get("scorers", scorer_name)
     fields = fmt.breakdown if mode == "official" else fmt.breakdown + fmt.strict_extra
