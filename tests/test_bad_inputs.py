@@ -6,12 +6,10 @@ In-process through ``audiomcq_plugins.cli.main``; interruptions are in ``test_in
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
-from audiomcq_plugins.benchmarks.fixtures import write_fixture
 from audiomcq_plugins.cli import main
 
 
@@ -45,6 +43,7 @@ def test_eval_missing_data_is_reported_before_the_model_loads(tmp_path, capsys):
     # pretrained names an existing directory holding no model: had the model loaded first,
     # the error would be about the checkpoint, not the data.
     (tmp_path / "model").mkdir()
+    model_args = f"pretrained={tmp_path / 'model'}"
     rc = main(["eval", "--data-dir", str(tmp_path / "nodata"), "--model", "audiomcq-hf",
-               "--model_args", f"pretrained={tmp_path / 'model'}", "--tasks", "mmau_test_mini"])  # fmt: skip
+               "--model_args", model_args, "--tasks", "mmau_test_mini"])  # fmt: skip
     _one_clear_error(capsys, rc, r"mmau_test_mini: data not found", r"--data-dir DIR")
