@@ -6,10 +6,14 @@ In-process through ``audiomcq_plugins.cli.main``; interruptions are in ``test_in
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from audiomcq_plugins.benchmarks.fixtures import write_fixture
 from audiomcq_plugins.cli import main
 
 
@@ -80,3 +84,82 @@ def test_decoded_length_is_capped(tmp_path, monkeypatch):
     with pytest.raises(audio.AudioError, match=r"long\.wav.*declares 2 s of audio \(over 1 s\)"):
         audio.decode(path)
     assert audio.decode(_wav(tmp_path / "ok.wav", 0.5, 8_000)).duration == pytest.approx(1.0)
+
+
+# --- score / validate / prepare: files ---------------------------------------------------
+
+ITEM = {"id": "a", "choices": ["Man", "Woman"], "answer": "Man", "model_output": "Man"}
+BINARY = bytes(range(256)) * 4
+
+
+@pytest.mark.parametrize(
+    ("argv", "content", "patterns"),
+    [
+        (["score", "{f}", "--benchmark", "mmua"], json.dumps([ITEM]), [r"Did you mean.*'mmau'"]),
+        (["score", "{f}", "--benchmark", "mmau"], BINARY, [r"p\.json: not UTF-8 text"]),
+        (["score", "{f}", "--benchmark", "mmau"], json.dumps([dict(ITEM, choices=["Man"])]),
+         [r"id 'a'.*1 option\(s\); a multiple-choice item has 2 to 8"]),
+        (["score", "{f}", "--benchmark", "mmau"],
+         json.dumps([dict(ITEM, choices=[str(i) for i in range(9)], answer="1")]),
+         [r"9 option\(s\)"]),
+        (["validate", "{f}"], "", [r"p\.json: no items"]),
+        (["validate", "{f}", "--strict"], "\n", [r"no items"]),
+        (["validate", "{f}"], BINARY, [r"p\.json: not UTF-8"]),
+        (["validate", "{f}"], json.dumps([ITEM]), [r"source metadata.*audiomcq prepare"]),
+        (["prepare", "mmar", "--source", "{f}", "--out", "{d}"], BINARY, [r"p\.json: not UTF-8"]),
+        (["prepare", "mmar", "--source", "{f}", "--out", "{d}"], "hello\n", [r"p\.json:1"]),
+    ],
+)  # fmt: skip
+def test_bad_file_is_one_clear_error(argv, content, patterns, tmp_path, capsys):
+    path = tmp_path / "p.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    argv = [a.format(f=path, d=tmp_path / "out") for a in argv]
+    _one_clear_error(capsys, main(argv), *patterns)
+
+
+def test_benchmark_name_is_case_insensitive(tmp_path, capsys):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps([ITEM]))
+    assert main(["score", str(path), "--benchmark", "MMAU", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["accuracy"] == 1.0
+
+
+def test_hostile_clip_in_prepare_names_item_and_file(tmp_path, capsys):
+    src = write_fixture("mmar", tmp_path / "src", n=3)
+    clip = sorted(src.rglob("*.wav"))[0]
+    _wav(clip, 1.0, 1)
+    rc = main(["prepare", "mmar", "--source", str(src), "--out", str(tmp_path / "out"),
+               "--workers", "1", "--no-progress"])  # fmt: skip
+    _one_clear_error(capsys, rc, rf"{clip.name}.*sample rate of 1 Hz")
+
+
+# --- property-based: any text is a result or one clear error ------------------------------
+
+
+_records = st.lists(
+    st.dictionaries(
+        st.sampled_from(["id", "choices", "answer", "model_output", "answer_prediction"]),
+        st.one_of(st.text(max_size=8), st.lists(st.text(max_size=5), max_size=10), st.none(),
+                  st.integers()),
+    ),
+    max_size=5,
+)  # fmt: skip
+_texts = st.one_of(st.text(max_size=200), _records.map(json.dumps))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=_texts, command=st.sampled_from(["score-strict", "score-official", "validate"]))
+def test_any_text_is_a_result_or_one_clear_error(text, command, tmp_path_factory, capsys):
+    path = tmp_path_factory.mktemp("h") / "p.jsonl"
+    path.write_text(text, encoding="utf-8")
+    if command == "validate":
+        argv = ["validate", str(path), "--skip-audio"]
+    else:
+        argv = ["score", str(path), "--benchmark", "mmau", "--mode", command.split("-")[1]]
+    rc = main(argv)  # a traceback here fails the test
+    err = capsys.readouterr().err
+    assert rc in (0, 1, 2)
+    if rc == 2:
+        assert err.startswith("audiomcq: error: ") and len(err.strip().splitlines()) == 1, err

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
+import os
 import signal
 import sys
 import threading
@@ -78,6 +79,9 @@ def _run_command(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # `audiomcq ... | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         hint = getattr(args, "interrupt_hint", "")
         print(f"audiomcq {args.command}: interrupted{'; ' + hint if hint else ''}", file=sys.stderr)

@@ -17,6 +17,7 @@ from audiomcq_plugins import recordfiles
 from audiomcq_plugins.scoring.report import Field, Report, aggregate
 
 MODES = ("official", "strict")
+MAX_CHOICES = 8  # A-H, as MMSU's choice_a ... choice_h
 
 
 class InputError(ValueError):
@@ -37,6 +38,11 @@ def _listed_choices(n: int, record: Record) -> list[str]:
         raise InputError(
             f"{_where(n, record)}: field 'choices' = {choices!r}: expected a non-empty list of "
             "strings; add the item's choices from the benchmark metadata"
+        )
+    if not 2 <= len(choices) <= MAX_CHOICES:
+        raise InputError(
+            f"{_where(n, record)}: field 'choices' has {len(choices)} option(s); a multiple-"
+            f"choice item has 2 to {MAX_CHOICES} (A-H): check the file is this benchmark's"
         )
     return choices
 
@@ -106,16 +112,21 @@ FORMATS: dict[str, ScoreFormat] = {
 def resolve_format(benchmark: str) -> ScoreFormat:
     """A format name (``mmau``, ``mmar``, ``mmsu``), or a registered benchmark whose spec
     names one in ``score_format``."""
-    if benchmark in FORMATS:
-        return FORMATS[benchmark]
+    if benchmark.lower() in FORMATS:  # MMAU is mmau
+        return FORMATS[benchmark.lower()]
+    import difflib
+
     from audiomcq_plugins import plugins
 
     try:
         spec = plugins.get("benchmarks", benchmark)
-    except plugins.UnknownNameError as exc:
+    except plugins.UnknownNameError:
+        known = list(dict.fromkeys([*FORMATS, *plugins.registry("benchmarks").names()]))
+        close = difflib.get_close_matches(benchmark.lower(), known, n=3, cutoff=0.5)
+        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
         raise InputError(
-            f"unknown benchmark {benchmark!r}: choose one of {', '.join(FORMATS)} "
-            f"or a registered benchmark whose spec sets score_format ({exc})"
+            f"unknown benchmark {benchmark!r}.{hint} Choose one of {', '.join(FORMATS)} "
+            "or a registered benchmark whose spec sets score_format (`audiomcq plugins`)"
         ) from None
     if spec.score_format not in FORMATS:
         raise InputError(
