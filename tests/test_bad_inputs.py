@@ -163,3 +163,18 @@ def test_any_text_is_a_result_or_one_clear_error(text, command, tmp_path_factory
     assert rc in (0, 1, 2)
     if rc == 2:
         assert err.startswith("audiomcq: error: ") and len(err.strip().splitlines()) == 1, err
+
+
+# --- train: rewards -----------------------------------------------------------------------
+
+
+def test_dotted_reward_does_not_import_from_the_working_directory(tmp_path, monkeypatch):
+    pytest.importorskip("trl")
+    from audiomcq_plugins.integrations.trl.grpo import resolve_reward
+
+    (tmp_path / "my_rewards_rel.py").write_text("def f(completions, **kw):\n    return [1.0]\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"my_rewards_rel\.f.*PYTHONPATH=\."):
+        resolve_reward("my_rewards_rel.f")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert resolve_reward("my_rewards_rel.f")(["c"]) == [1.0]
