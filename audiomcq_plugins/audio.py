@@ -21,6 +21,10 @@ from audiomcq_plugins.audioref import AudioRef, describe
 SAMPLE_RATE = 16_000
 ABLATION_SECONDS = 30.0  # the silent-audio vote replaces each clip by 30 s of silence
 MONO_MODES = ("mean", "first")
+#: Bounds on what a file's header may declare, so that a hostile or broken header cannot make
+#: one clip decode to gigabytes: telephone audio (8 kHz) is the lowest real rate we expect.
+MIN_SOURCE_RATE = 4_000
+MAX_SECONDS = 30 * 60
 
 
 class AudioError(ValueError):
@@ -103,6 +107,25 @@ def to_target(
     return np.ascontiguousarray(data, dtype=np.float32)
 
 
+def _check_header(info: Any, item_id: str | None, source: Any) -> None:
+    """Refuse a header declaring an implausible sample rate or a clip over
+    :data:`MAX_SECONDS` before anything is decoded."""
+    if info.samplerate < MIN_SOURCE_RATE:
+        raise AudioError(
+            f"its header declares a sample rate of {info.samplerate} Hz (below "
+            f"{MIN_SOURCE_RATE} Hz): the header is corrupt; re-download or re-encode the file",
+            item_id=item_id,
+            source=source,
+        )
+    if info.frames > MAX_SECONDS * info.samplerate:
+        raise AudioError(
+            f"its header declares {info.frames / info.samplerate:.0f} s of audio (over "
+            f"{MAX_SECONDS} s): cut it into shorter clips, or the header is corrupt",
+            item_id=item_id,
+            source=source,
+        )
+
+
 def decode(
     source: bytes | str | os.PathLike,
     *,
@@ -133,6 +156,9 @@ def decode(
             )
         handle = path
     try:
+        _check_header(sf.info(handle), item_id, source)
+        if isinstance(handle, io.BytesIO):
+            handle.seek(0)
         data, sr = sf.read(handle, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, EOFError) as exc:
         raise AudioError(

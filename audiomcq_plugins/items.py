@@ -207,6 +207,8 @@ def load_items(path: str | Path) -> list[Item]:
     out = []
     for lineno, rec in enumerate(read_jsonl(path), 1):
         try:
+            if not isinstance(rec, dict):
+                raise TypeError(f"a JSON {type(rec).__name__}, not an object")
             out.append(Item.from_dict(rec))
         except (TypeError, ValueError) as exc:
             raise ValueError(

@@ -27,7 +27,20 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _not_text(path: str | Path, exc: UnicodeDecodeError) -> RecordFileError:
+    return RecordFileError(
+        f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); is it a binary file? {FIX}"
+    )
+
+
 def _jsonl(path: str | Path) -> Iterator[tuple[int, Any]]:
+    try:
+        yield from _jsonl_lines(path)
+    except UnicodeDecodeError as exc:
+        raise _not_text(path, exc) from None
+
+
+def _jsonl_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
@@ -86,6 +99,13 @@ def read_records(path: str | Path, *, wrappers: Sequence[str] = ()) -> list[Reco
     """Every record of a JSON list, JSONL, or (with ``wrappers``, e.g. ``("data",)``) a JSON
     object whose first present wrapper key holds the list. An empty file has no records."""
     path = Path(path)
+    try:
+        return _read_records(path, wrappers)
+    except UnicodeDecodeError as exc:
+        raise _not_text(path, exc) from None
+
+
+def _read_records(path: Path, wrappers: Sequence[str]) -> list[Record]:
     with open(path, encoding="utf-8") as fh:
         head = fh.read(HEAD).lstrip()
     if not head:

@@ -294,6 +294,14 @@ class TestErrors:
             (json.dumps(MMAU_ITEMS), "dcase2026_task5_dev", "strict",
              r"'dcase2026_task5_dev' does not say.*score_format = None"),
             (json.dumps([MMAU_ITEMS[3]]), "mmau", "official", r"model_output / model_prediction"),
+            # An MMAR file (answer_prediction) scored as mmau: strict must refuse it too.
+            (json.dumps([{"id": "r1", "choices": PEOPLE, "answer": "Man",
+                          "answer_prediction": "Man"}]), "mmau", "strict",
+             r"none of the 1 records has a prediction key for mmau.*answer_prediction"),
+            (json.dumps([MMAU_ITEMS[0], MMAU_ITEMS[1], MMAU_ITEMS[0]]), "mmau", "strict",
+             r"'m1' \(records 1, 3\).*one prediction per item"),
+            (json.dumps([MMAU_ITEMS[0], MMAU_ITEMS[0]]), "mmau", "official",
+             r"more than once.*'m1'"),
         ],
     )  # fmt: skip
     def test_exit_2_naming_the_problem(self, tmp_path, capsys, content, benchmark, mode, pattern):

@@ -188,8 +188,9 @@ class BenchmarkSpec:
         )
         pin = f" (checked against source revision {self.revision})" if self.revision else ""
         return (
-            f"{hub}{pin}; the layout is: {self.layout}. Put it in a directory and pass it as "
-            f"--source DIR / data_dir=DIR, or set {ENV_VAR} to a folder holding {self.name}/."
+            f"{hub}{pin}; the layout is: {self.layout}. Put it in a directory and pass it "
+            f"(`audiomcq prepare --source DIR`, `audiomcq eval --data-dir DIR`, or "
+            f"data_dir=DIR in Python), or set {ENV_VAR} to a folder holding {self.name}/."
         )
 
     def _download(self) -> Path:

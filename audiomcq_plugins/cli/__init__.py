@@ -7,7 +7,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
+import os
+import signal
 import sys
+import threading
 
 from audiomcq_plugins import __version__
 
@@ -67,6 +70,29 @@ def add_plugin_commands(sub: argparse._SubParsersAction) -> None:
             )
 
 
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """Run the chosen command; SIGTERM is treated as Ctrl-C, and either ends in one line
+    (status 130) after the command's own cleanup ran."""
+    if threading.current_thread() is not threading.main_thread():
+        return int(args.func(args) or 0)
+    previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:  # `audiomcq ... | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        hint = getattr(args, "interrupt_hint", "")
+        print(f"audiomcq {args.command}: interrupted{'; ' + hint if hint else ''}", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     from audiomcq_plugins.plugins import RegistryError
 
@@ -85,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "accepts_extra", False):
         args.extra = extra
     try:
-        return int(args.func(args) or 0)
+        return _run_command(args)
     except (CLIError, FileNotFoundError, ValueError, KeyError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"audiomcq: error: {msg}", file=sys.stderr)

@@ -70,7 +70,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.set_defaults(func=run)
+    p.set_defaults(
+        func=run,
+        interrupt_hint="re-run the same command to continue where it stopped",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

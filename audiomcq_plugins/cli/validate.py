@@ -37,12 +37,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from audiomcq_plugins.benchmarks.prepare import read_meta
-    from audiomcq_plugins.items import load_items, validate_items
+    from audiomcq_plugins.items import validate_items
 
     meta = read_meta(args.file) or {}
     data_root = args.data_root or meta.get("data_root") or str(Path(args.file).parent)
     withheld = args.answers_withheld or bool(meta.get("answers_withheld"))
-    items = load_items(args.file)
+    items = _load(args.file)
     problems = validate_items(
         items,
         data_root=data_root,
@@ -78,3 +78,27 @@ def run(args: argparse.Namespace) -> int:
             f"{len(problems) - len(errors)} warning(s)"
         )
     return 1 if errors else 0
+
+
+def _load(path: str) -> list:
+    """The items of ``path``; an empty file, or a benchmark's raw metadata, is an error that
+    says what to do."""
+    from audiomcq_plugins.cli import CLIError
+    from audiomcq_plugins.items import load_items
+    from audiomcq_plugins.recordfiles import RecordFileError
+
+    try:
+        items = load_items(path)
+    except (RecordFileError, ValueError) as exc:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(64).lstrip()
+        if head.startswith(("[", "{\n", "{\r")) and not path.endswith(".jsonl"):
+            raise CLIError(
+                f"{path}: this looks like a benchmark's source metadata, not canonical items; "
+                f"run `audiomcq prepare BENCHMARK --source {path} --out DIR` first, then "
+                "validate DIR/BENCHMARK.jsonl"
+            ) from None
+        raise CLIError(f"{path}: {exc}" if path not in str(exc) else str(exc)) from None
+    if not items:
+        raise CLIError(f"{path}: no items (the file is empty); nothing to validate")
+    return items

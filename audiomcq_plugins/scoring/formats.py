@@ -17,6 +17,7 @@ from audiomcq_plugins import recordfiles
 from audiomcq_plugins.scoring.report import Field, Report, aggregate
 
 MODES = ("official", "strict")
+MAX_CHOICES = 8  # A-H, as MMSU's choice_a ... choice_h
 
 
 class InputError(ValueError):
@@ -37,6 +38,11 @@ def _listed_choices(n: int, record: Record) -> list[str]:
         raise InputError(
             f"{_where(n, record)}: field 'choices' = {choices!r}: expected a non-empty list of "
             "strings; add the item's choices from the benchmark metadata"
+        )
+    if not 2 <= len(choices) <= MAX_CHOICES:
+        raise InputError(
+            f"{_where(n, record)}: field 'choices' has {len(choices)} option(s); a multiple-"
+            f"choice item has 2 to {MAX_CHOICES} (A-H): check the file is this benchmark's"
         )
     return choices
 
@@ -106,16 +112,21 @@ FORMATS: dict[str, ScoreFormat] = {
 def resolve_format(benchmark: str) -> ScoreFormat:
     """A format name (``mmau``, ``mmar``, ``mmsu``), or a registered benchmark whose spec
     names one in ``score_format``."""
-    if benchmark in FORMATS:
-        return FORMATS[benchmark]
+    if benchmark.lower() in FORMATS:  # MMAU is mmau
+        return FORMATS[benchmark.lower()]
+    import difflib
+
     from audiomcq_plugins import plugins
 
     try:
         spec = plugins.get("benchmarks", benchmark)
-    except plugins.UnknownNameError as exc:
+    except plugins.UnknownNameError:
+        known = list(dict.fromkeys([*FORMATS, *plugins.registry("benchmarks").names()]))
+        close = difflib.get_close_matches(benchmark.lower(), known, n=3, cutoff=0.5)
+        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
         raise InputError(
-            f"unknown benchmark {benchmark!r}: choose one of {', '.join(FORMATS)} "
-            f"or a registered benchmark whose spec sets score_format ({exc})"
+            f"unknown benchmark {benchmark!r}.{hint} Choose one of {', '.join(FORMATS)} "
+            "or a registered benchmark whose spec sets score_format (`audiomcq plugins`)"
         ) from None
     if spec.score_format not in FORMATS:
         raise InputError(
@@ -172,6 +183,35 @@ def _scored(
         yield item_id, scorer(prediction, choices, answer), record
 
 
+def _check_records(records: list[Record], fmt: ScoreFormat) -> None:
+    """Refuse what would give a silently wrong number in either mode: no record carrying a
+    prediction key (a mistyped key, or another benchmark's file), or an id scored twice."""
+    if not any(k in record for record in records for k in fmt.prediction_keys):
+        keys = sorted({k for record in records[:50] for k in record})
+        raise InputError(
+            f"none of the {len(records)} records has a prediction key for {fmt.name} "
+            f"({' / '.join(fmt.prediction_keys)}); the records' keys are {keys}. Rename the "
+            "prediction key, or pass the --benchmark the file was written for"
+        )
+    seen: dict[str, int] = {}
+    dups: dict[str, list[int]] = {}
+    for n, record in enumerate(records, 1):
+        rid = record.get("id")
+        if rid is None:
+            continue
+        first = seen.setdefault(str(rid), n)
+        if first != n:
+            dups.setdefault(str(rid), [first]).append(n)
+    if dups:
+        listed = "; ".join(
+            f"{rid!r} (records {', '.join(map(str, ns))})" for rid, ns in dups.items()
+        )
+        raise InputError(
+            f"{len(dups)} id(s) appear more than once, and would be scored twice: {listed[:500]}; "
+            "keep one prediction per item"
+        )
+
+
 def score_records(
     records: list[Record], benchmark: str, mode: str = "strict", scorer: str | None = None
 ) -> Report:
@@ -190,6 +230,7 @@ def score_records(
             f"every record has an empty {fmt.answer_key!r}: the answers are withheld (e.g. MMAU "
             "test); submit the predictions to the benchmark's online evaluator instead"
         )
+    _check_records(records, fmt)
     scorer_name = scorer or (fmt.official_scorer if mode == "official" else "strict")
     fn = plugins.get("scorers", scorer_name)
     fields = fmt.breakdown if mode == "official" else fmt.breakdown + fmt.strict_extra

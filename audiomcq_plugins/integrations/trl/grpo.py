@@ -13,8 +13,6 @@ dotted import paths, or TRL's built-in names. A local ``dataset_name`` directory
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,15 +52,24 @@ class AudioGRPOTrainer(AudioGRPOMixin, GRPOTrainer):
 
 
 def resolve_reward(name: str) -> Any:
-    """A reward function from a registered name, a dotted path or a TRL built-in name."""
+    """A reward function from a registered name, a dotted path or a TRL built-in name.
+
+    A dotted path is imported as Python code from ``sys.path`` (the working directory is not
+    added: run with ``PYTHONPATH=.`` to use a module there); see docs/reliability.md."""
     from audiomcq_plugins import plugins
 
     if name in plugins.registry("rewards"):
         return plugins.get("rewards", name)
     if "." in name:
         module, attr = name.rsplit(".", 1)
-        sys.path.insert(0, os.getcwd())
-        return getattr(importlib.import_module(module), attr)
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(
+                f"reward {name!r}: cannot import it ({exc}); a dotted path names a function "
+                "in a module on sys.path (for one in the working directory, run with "
+                "PYTHONPATH=.), or use a registered reward (`audiomcq plugins`)"
+            ) from None
     import trl.rewards
 
     if hasattr(trl.rewards, name):

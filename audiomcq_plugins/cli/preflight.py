@@ -1,0 +1,69 @@
+"""Checks ``audiomcq eval`` runs before lm-eval loads anything: a model path that does not
+exist, and benchmark data that cannot be found, are reported in one line before the model
+(which can take minutes) is loaded."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from audiomcq_plugins.cli import CLIError
+
+
+def _option(argv: Sequence[str], flag: str) -> str | None:
+    """The value of ``flag VALUE`` or ``flag=VALUE`` in ``argv`` (the last one wins)."""
+    value = None
+    for i, arg in enumerate(argv):
+        if arg == flag and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith(flag + "="):
+            value = arg[len(flag) + 1 :]
+    return value
+
+
+def _looks_like_path(name: str) -> bool:
+    """A local path rather than a Hub id (``org/name``): absolute, relative with ``./``,
+    ``~``, or more than one ``/``."""
+    return (
+        name.startswith(("/", ".", "~")) or name.count("/") > 1 or os.sep != "/" and os.sep in name
+    )
+
+
+def check_model_path(argv: Sequence[str]) -> None:
+    """Refuse ``pretrained=PATH`` naming a local path that does not exist."""
+    model_args = _option(argv, "--model_args") or ""
+    for pair in model_args.split(","):
+        key, _, value = pair.partition("=")
+        if key.strip() == "pretrained" and _looks_like_path(value.strip()):
+            path = Path(value.strip()).expanduser()
+            if not path.exists():
+                raise CLIError(
+                    f"--model_args pretrained={value.strip()}: no such directory; pass a "
+                    "checkpoint directory (e.g. from `audiomcq tiny-model`) or a Hub id "
+                    "(org/name)"
+                )
+
+
+def check_task_data(argv: Sequence[str], data_dir: str | None) -> None:
+    """Refuse tasks whose benchmark data cannot be found locally when the Hub is not an
+    option (offline, or no Hub copy)."""
+    from audiomcq_plugins.benchmarks.spec import DataNotFoundError, _hub_allowed, get_spec
+    from audiomcq_plugins.tasks import groups, task_defs
+
+    names = [t.strip() for t in (_option(argv, "--tasks") or "").split(",") if t.strip()]
+    by_name = {t.name: t for t in task_defs()}
+    members = groups()
+    benchmarks: dict[str, None] = {}
+    for name in names:
+        for task in members.get(name, [name]):
+            if task in by_name:
+                benchmarks[by_name[task].benchmark] = None
+    for bench in benchmarks:
+        spec = get_spec(bench)
+        if spec.hub_id and _hub_allowed(None):
+            continue  # lm-eval's loader may still download it
+        try:
+            spec.locate(data_dir=data_dir, hub=False)
+        except DataNotFoundError as exc:
+            raise CLIError(str(exc)) from None

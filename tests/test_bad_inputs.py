@@ -1,0 +1,180 @@
+"""The bad-input matrix: every command x every kind of bad input ends in one clear error
+(status 1 or 2, the culprit named, no traceback) or the right result. Grows with each command.
+
+In-process through ``audiomcq_plugins.cli.main``; interruptions are in ``test_interrupts.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from audiomcq_plugins.benchmarks.fixtures import write_fixture
+from audiomcq_plugins.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("AUDIOMCQ_DATA_DIR", raising=False)
+
+
+def _one_clear_error(capsys, rc: int, *patterns: str) -> str:
+    """Assert a non-zero status and a stderr without traceback matching every pattern."""
+    err = capsys.readouterr().err
+    assert rc != 0, err
+    assert "Traceback" not in err, err
+    for pattern in patterns:
+        assert re.search(pattern, err, re.S), err
+    return err
+
+
+# --- eval: checked before the model loads ------------------------------------------------
+
+
+def test_eval_nonexistent_model_path_is_one_line(capsys):
+    rc = main(["eval", "--model", "audiomcq-hf", "--model_args", "pretrained=/nonexistent/x",
+               "--tasks", "mmau_test_mini"])  # fmt: skip
+    err = _one_clear_error(capsys, rc, r"pretrained=/nonexistent/x: no such directory")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_eval_missing_data_is_reported_before_the_model_loads(tmp_path, capsys):
+    # pretrained names an existing directory holding no model: had the model loaded first,
+    # the error would be about the checkpoint, not the data.
+    (tmp_path / "model").mkdir()
+    model_args = f"pretrained={tmp_path / 'model'}"
+    rc = main(["eval", "--data-dir", str(tmp_path / "nodata"), "--model", "audiomcq-hf",
+               "--model_args", model_args, "--tasks", "mmau_test_mini"])  # fmt: skip
+    _one_clear_error(capsys, rc, r"mmau_test_mini: data not found", r"--data-dir DIR")
+
+
+# --- audio: hostile headers are bounded --------------------------------------------------
+
+
+def _wav(path, seconds: float, sr: int):
+    import numpy as np
+
+    from audiomcq_plugins.benchmarks.fixtures import wav_bytes
+
+    path.write_bytes(wav_bytes(np.zeros(int(seconds * 16_000), dtype=np.float32), sr=sr))
+    return path
+
+
+@pytest.mark.parametrize("sr", [1, 100, 3_999])
+def test_absurd_sample_rate_is_refused_before_decoding(sr, tmp_path):
+    from audiomcq_plugins.audio import AudioError, decode
+
+    path = _wav(tmp_path / "evil.wav", 1.0, sr)  # 32 KB declaring 16,000 s at 1 Hz
+    with pytest.raises(AudioError, match=rf"evil\.wav.*sample rate of {sr} Hz"):
+        decode(path, item_id="x1")
+    with pytest.raises(AudioError, match=rf"sample rate of {sr} Hz"):
+        decode(path.read_bytes())
+
+
+def test_decoded_length_is_capped(tmp_path, monkeypatch):
+    from audiomcq_plugins import audio
+
+    monkeypatch.setattr(audio, "MAX_SECONDS", 1)
+    path = _wav(tmp_path / "long.wav", 2.0, 16_000)
+    with pytest.raises(audio.AudioError, match=r"long\.wav.*declares 2 s of audio \(over 1 s\)"):
+        audio.decode(path)
+    assert audio.decode(_wav(tmp_path / "ok.wav", 0.5, 8_000)).duration == pytest.approx(1.0)
+
+
+# --- score / validate / prepare: files ---------------------------------------------------
+
+ITEM = {"id": "a", "choices": ["Man", "Woman"], "answer": "Man", "model_output": "Man"}
+BINARY = bytes(range(256)) * 4
+
+
+@pytest.mark.parametrize(
+    ("argv", "content", "patterns"),
+    [
+        (["score", "{f}", "--benchmark", "mmua"], json.dumps([ITEM]), [r"Did you mean.*'mmau'"]),
+        (["score", "{f}", "--benchmark", "mmau"], BINARY, [r"p\.json: not UTF-8 text"]),
+        (["score", "{f}", "--benchmark", "mmau"], json.dumps([dict(ITEM, choices=["Man"])]),
+         [r"id 'a'.*1 option\(s\); a multiple-choice item has 2 to 8"]),
+        (["score", "{f}", "--benchmark", "mmau"],
+         json.dumps([dict(ITEM, choices=[str(i) for i in range(9)], answer="1")]),
+         [r"9 option\(s\)"]),
+        (["validate", "{f}"], "", [r"p\.json: no items"]),
+        (["validate", "{f}", "--strict"], "\n", [r"no items"]),
+        (["validate", "{f}"], BINARY, [r"p\.json: not UTF-8"]),
+        (["validate", "{f}"], json.dumps([ITEM]), [r"source metadata.*audiomcq prepare"]),
+        (["prepare", "mmar", "--source", "{f}", "--out", "{d}"], BINARY, [r"p\.json: not UTF-8"]),
+        (["prepare", "mmar", "--source", "{f}", "--out", "{d}"], "hello\n", [r"p\.json:1"]),
+    ],
+)  # fmt: skip
+def test_bad_file_is_one_clear_error(argv, content, patterns, tmp_path, capsys):
+    path = tmp_path / "p.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    argv = [a.format(f=path, d=tmp_path / "out") for a in argv]
+    _one_clear_error(capsys, main(argv), *patterns)
+
+
+def test_benchmark_name_is_case_insensitive(tmp_path, capsys):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps([ITEM]))
+    assert main(["score", str(path), "--benchmark", "MMAU", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["accuracy"] == 1.0
+
+
+def test_hostile_clip_in_prepare_names_item_and_file(tmp_path, capsys):
+    src = write_fixture("mmar", tmp_path / "src", n=3)
+    clip = sorted(src.rglob("*.wav"))[0]
+    _wav(clip, 1.0, 1)
+    rc = main(["prepare", "mmar", "--source", str(src), "--out", str(tmp_path / "out"),
+               "--workers", "1", "--no-progress"])  # fmt: skip
+    _one_clear_error(capsys, rc, rf"{clip.name}.*sample rate of 1 Hz")
+
+
+# --- property-based: any text is a result or one clear error ------------------------------
+
+
+_records = st.lists(
+    st.dictionaries(
+        st.sampled_from(["id", "choices", "answer", "model_output", "answer_prediction"]),
+        st.one_of(st.text(max_size=8), st.lists(st.text(max_size=5), max_size=10), st.none(),
+                  st.integers()),
+    ),
+    max_size=5,
+)  # fmt: skip
+_texts = st.one_of(st.text(max_size=200), _records.map(json.dumps))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=_texts, command=st.sampled_from(["score-strict", "score-official", "validate"]))
+def test_any_text_is_a_result_or_one_clear_error(text, command, tmp_path_factory, capsys):
+    path = tmp_path_factory.mktemp("h") / "p.jsonl"
+    path.write_text(text, encoding="utf-8")
+    if command == "validate":
+        argv = ["validate", str(path), "--skip-audio"]
+    else:
+        argv = ["score", str(path), "--benchmark", "mmau", "--mode", command.split("-")[1]]
+    rc = main(argv)  # a traceback here fails the test
+    err = capsys.readouterr().err
+    assert rc in (0, 1, 2)
+    if rc == 2:
+        assert err.startswith("audiomcq: error: ") and len(err.strip().splitlines()) == 1, err
+
+
+# --- train: rewards -----------------------------------------------------------------------
+
+
+def test_dotted_reward_does_not_import_from_the_working_directory(tmp_path, monkeypatch):
+    pytest.importorskip("trl")
+    from audiomcq_plugins.integrations.trl.grpo import resolve_reward
+
+    (tmp_path / "my_rewards_rel.py").write_text("def f(completions, **kw):\n    return [1.0]\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"my_rewards_rel\.f.*PYTHONPATH=\."):
+        resolve_reward("my_rewards_rel.f")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert resolve_reward("my_rewards_rel.f")(["c"]) == [1.0]
