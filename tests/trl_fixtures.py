@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,9 +50,11 @@ def tone(freq: float, seconds: float, sr: int = SAMPLE_RATE) -> np.ndarray:
     return (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
 
-def write_items(root: Path, n: int = 8, *, weak_every: int = 4) -> Path:
+def write_items(root: Path, n: int = 8, *, weak_every: int = 4, tagged: bool = False) -> Path:
     """Canonical items with tone clips of different lengths (pitch question); every
-    ``weak_every``-th item is weak. Returns the items file (clips under ``root``)."""
+    ``weak_every``-th item is weak. ``tagged``: every clip has its own pitch and every question
+    starts with ``Item <i>:``, so a row's clip and item can be told apart in a batch. Returns
+    the items file (clips under ``root``)."""
     from audiomcq_plugins.audio import write_audio
     from audiomcq_plugins.items import Item
     from audiomcq_plugins.items import write_items as write
@@ -61,14 +64,16 @@ def write_items(root: Path, n: int = 8, *, weak_every: int = 4) -> Path:
     for i in range(n):
         high = i % 2 == 1
         seconds = (0.4, 0.9, 0.6, 1.2)[i % 4]
-        write_audio(root / f"clip{i}.wav", tone(1760 if high else 440, seconds), SAMPLE_RATE)
+        freq = 300.0 + 150.0 * i if tagged else (1760 if high else 440)
+        question = f"Item {i}: is the tone high or low?" if tagged else "Is the tone high or low?"
+        write_audio(root / f"clip{i}.wav", tone(freq, seconds), SAMPLE_RATE)
         items.append(
             Item(
                 id=f"t{i}",
                 benchmark="synth",
                 split="train",
                 audio=f"clip{i}.wav",
-                question="Is the tone high or low?",
+                question=question,
                 choices=["low", "high"],
                 answer="high" if high else "low",
                 audio_contribution="weak" if i % weak_every == weak_every - 1 else "strong",
@@ -80,11 +85,12 @@ def write_items(root: Path, n: int = 8, *, weak_every: int = 4) -> Path:
     return path
 
 
-def trl_data(root: Path, n: int = 8) -> Path:
-    """TRL-ready data (``root/trl/{sft,grpo}/{weak,strong,mixed}``) from fresh items."""
+def trl_data(root: Path, n: int = 8, **item_options: Any) -> Path:
+    """TRL-ready data (``root/trl/{sft,grpo}/{weak,strong,mixed}``) from fresh items
+    (:func:`write_items` options)."""
     from audiomcq_plugins.integrations.trl.data import prepare
 
-    items = write_items(root / "clips", n)
+    items = write_items(root / "clips", n, **item_options)
     prepare(items, root / "clips", root / "trl")
     return root / "trl"
 

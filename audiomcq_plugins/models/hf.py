@@ -58,7 +58,9 @@ class HFAudioLM(BatchPipeline):
     (synchronising CUDA), for throughput measurements. Always kept: :attr:`encode_seconds`
     (encoding batches, in the background when prefetching), :attr:`encode_wait_seconds` (the
     batch loop encoding or waiting for an encoded batch) and :attr:`run_seconds` (in
-    ``generate()``/forward calls, forward passes included).
+    ``generate()``/forward calls, forward passes included). ``placement`` (``device_map``,
+    ``max_memory``, ...: see :func:`~audiomcq_plugins.models.loading.load_model`) splits the
+    model over devices; inputs then go to the device of its first layers.
     """
 
     def __init__(
@@ -77,6 +79,7 @@ class HFAudioLM(BatchPipeline):
         prefetch: bool | None = None,
         profile: bool = False,
         reuse_features: bool = True,
+        placement: dict[str, Any] | None = None,
     ) -> None:
         from audiomcq_plugins.models import feature_cache
         from audiomcq_plugins.models.processors import load_processor
@@ -90,7 +93,10 @@ class HFAudioLM(BatchPipeline):
             attn_implementation=attn_implementation,
             trust_remote_code=trust_remote_code,
             revision=revision,
+            placement=placement,
         )
+        if placement:  # inputs go where the model's first layers are
+            self.device = str(self.model.device)
         kwargs: dict[str, Any] = {"trust_remote_code": True} if trust_remote_code else {}
         if revision:
             kwargs["revision"] = revision

@@ -49,12 +49,15 @@ def load_model(
     attn_implementation: str | None = None,
     trust_remote_code: bool = False,
     revision: str | None = None,
+    placement: dict[str, Any] | None = None,
 ) -> Any:
-    """Load the generation model for ``pretrained`` (an Omni checkpoint gives its thinker)."""
+    """Load the generation model for ``pretrained`` (an Omni checkpoint gives its thinker).
+    ``placement`` (``device_map``, ``max_memory``, ...) is passed to ``from_pretrained``, which
+    then places the model across devices instead of ``device``."""
     import transformers
 
     device = resolve_device(device)
-    kwargs: dict[str, Any] = {"dtype": resolve_dtype(dtype, device)}
+    kwargs: dict[str, Any] = {"dtype": resolve_dtype(dtype, device), **(placement or {})}
     if attn_implementation:
         kwargs["attn_implementation"] = attn_implementation
     if trust_remote_code:
@@ -70,7 +73,7 @@ def load_model(
         model = getattr(transformers, MODEL_CLASSES[mtype]).from_pretrained(pretrained, **kwargs)
     else:
         model = _from_auto_classes(pretrained, mtype, kwargs)
-    return model.to(device).eval()
+    return (model if placement else model.to(device)).eval()
 
 
 def _from_auto_classes(pretrained: str | Path, mtype: str, kwargs: dict[str, Any]) -> Any:

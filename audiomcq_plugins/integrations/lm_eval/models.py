@@ -26,6 +26,7 @@ from lm_eval.api.registry import register_model
 from tqdm.auto import tqdm
 
 from audiomcq_plugins.integrations.lm_eval import safety
+from audiomcq_plugins.integrations.lm_eval.distributed import DataParallel, placement
 from audiomcq_plugins.models.requests import AudioRequest, resolve_audio
 
 #: Marks a context produced by our ``apply_chat_template`` (a JSON conversation follows).
@@ -171,9 +172,14 @@ class AudioLMAdapter(LM):
 
 
 @register_model("audiomcq-hf")
-class AudioMCQHF(AudioLMAdapter):
+class AudioMCQHF(DataParallel, AudioLMAdapter):
     """transformers audio LMs (Qwen2-Audio, Qwen2.5-Omni/Qwen3-Omni thinkers, any model whose
-    processor takes ``audio=`` and whose chat template takes audio blocks)."""
+    processor takes ``audio=`` and whose chat template takes audio blocks).
+
+    Under ``accelerate launch``/``torchrun`` each process evaluates its share of the documents
+    (see :mod:`.distributed`); ``parallelize=True`` (with lm-eval's ``device_map``,
+    ``max_memory_per_gpu``, ``max_cpu_memory``, ``offload_folder``) splits one model over the
+    GPUs instead, as with lm-eval's ``hf`` model."""
 
     def __init__(
         self,
@@ -187,10 +193,25 @@ class AudioMCQHF(AudioLMAdapter):
         trust_remote_code: bool = False,
         revision: str | None = None,
         max_batch_size: int | None = None,  # lm-eval passes it; batch_size rules here
+        parallelize: bool = False,
+        device_map: str | None = None,
+        max_memory_per_gpu: int | str | None = None,
+        max_cpu_memory: int | str | None = None,
+        offload_folder: str | None = "./offload",
         **unused: Any,
     ) -> None:
         super().__init__()
         from audiomcq_plugins.models.hf import HFAudioLM
+
+        device = self._join_launch(device) or device
+        load = placement(
+            self,
+            parallelize=_flag(parallelize),
+            device_map=device_map,
+            max_memory_per_gpu=max_memory_per_gpu,
+            max_cpu_memory=max_cpu_memory,
+            offload_folder=offload_folder,
+        )
 
         if str(batch_size).startswith("auto"):
             batch_size = 8
@@ -207,11 +228,17 @@ class AudioMCQHF(AudioLMAdapter):
             system_prompt=system_prompt,
             trust_remote_code=bool(trust_remote_code),
             revision=revision,
+            placement=load,
         )
 
     @property
     def device(self) -> str:
         return self.backend.device
+
+
+def _flag(value: Any) -> bool:
+    """A boolean model argument (``--model_args`` passes strings only for unknown values)."""
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 @register_model("audiomcq-vllm")
