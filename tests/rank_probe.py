@@ -90,19 +90,19 @@ def _lm_eval_models(module: Any) -> None:
         _wrap(module.AudioMCQHF, method, before=requests(method))
 
 
-def _training_forward(module: Any, cls_name: str) -> None:
-    def before(self: Any, *args: Any, **kwargs: Any) -> None:
-        if kwargs.get("labels") is None:  # generation steps
-            return
-        record(
-            "forward",
-            input_ids=_np(kwargs["input_ids"]).astype("int64"),
-            attention_mask=_np(kwargs.get("attention_mask")),
-            input_features=_np(kwargs.get("input_features")),
-            feature_attention_mask=_np(kwargs.get("feature_attention_mask")),
-        )
+def _record_training_forward(module: Any, args: tuple, kwargs: dict) -> None:
+    """Forward pre-hook: what the model's training forwards receive (the loss is computed on)."""
+    import torch
 
-    _wrap(getattr(module, cls_name), "forward", before=before)
+    if not torch.is_grad_enabled():  # generation, reference / old-policy log-probs
+        return
+    record(
+        "forward",
+        input_ids=_np(kwargs["input_ids"]).astype("int64"),
+        attention_mask=_np(kwargs.get("attention_mask")),
+        input_features=_np(kwargs.get("input_features")),
+        feature_attention_mask=_np(kwargs.get("feature_attention_mask")),
+    )
 
 
 def weights_digest(model: Any) -> str:
@@ -116,6 +116,8 @@ def weights_digest(model: Any) -> str:
 def _trainer(module: Any) -> None:
     def before(self: Any, *a: Any, **k: Any) -> None:
         record("weights", when="start", digest=weights_digest(self.model))
+        # a module hook, not a patched class: trainers may replace the instance's forward
+        self.model.register_forward_pre_hook(_record_training_forward, with_kwargs=True)
 
     def after(self: Any, result: Any, *a: Any, **k: Any) -> None:
         model = self.accelerator.unwrap_model(self.model)
@@ -151,12 +153,6 @@ def _grpo_mixin(module: Any) -> None:
 
 PATCHES: dict[str, Callable[[Any], None]] = {
     "audiomcq_plugins.integrations.lm_eval.models": _lm_eval_models,
-    "transformers.models.qwen2_5_omni.modeling_qwen2_5_omni": lambda m: _training_forward(
-        m, "Qwen2_5OmniThinkerForConditionalGeneration"
-    ),
-    "transformers.models.qwen2_audio.modeling_qwen2_audio": lambda m: _training_forward(
-        m, "Qwen2AudioForConditionalGeneration"
-    ),
     "transformers.trainer": _trainer,
     "trl.trainer.grpo_trainer": _grpo_trainer,
     "audiomcq_plugins.integrations.trl.grpo_mixin": _grpo_mixin,
