@@ -168,6 +168,9 @@ def test_trl_grpo_two_processes(tmp_path, model):
             "max_steps": 2,
             "per_device_train_batch_size": per_device,
             "num_generations": generations,
+            # `trl grpo` checks the batch in the launching process, as if it were the only one
+            # (6 rows, not divisible by 4): state the two processes' generation batch
+            "generation_batch_size": 2 * per_device,
             "max_completion_length": 4,
             "reward_funcs": [
                 "audiomcq_plugins.integrations.trl.rewards.accuracy_reward",
