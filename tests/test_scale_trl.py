@@ -30,7 +30,7 @@ ITEM = re.compile(r"Item (\d+):")
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
     """The tiny recipe's model: an Omni thinker whose processor is declared as remote code,
-    features padded to 2 s (as benchmarks/proof_of_learning.py builds it)."""
+    features padded to 2 s (as scripts/proof_of_learning.py builds it)."""
     from transformers import WhisperFeatureExtractor
 
     from audiomcq_plugins.models.processors import declare_remote_processor, load_processor
