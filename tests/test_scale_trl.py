@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 pytest.importorskip("trl")
 
 from tests.rank_probe import probe_env, read_records  # noqa: E402
-from tests.trl_fixtures import REPO, subprocess_env, tiny_checkpoint, trl_data  # noqa: E402
+from tests.trl_fixtures import REPO, subprocess_env, trl_data  # noqa: E402
 
 # one worker runs them in turn: accelerate's launcher listens on one fixed port
 pytestmark = [pytest.mark.slow, pytest.mark.multiprocess, pytest.mark.xdist_group("multiprocess")]
@@ -29,19 +28,10 @@ ITEM = re.compile(r"Item (\d+):")
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
-    """The tiny recipe's model: an Omni thinker whose processor is declared as remote code,
-    features padded to 2 s (as scripts/proof_of_learning.py builds it)."""
-    from transformers import WhisperFeatureExtractor
+    """The tiny recipe's model (its processor declared as remote code, features padded to 2 s)."""
+    from audiomcq_plugins.tiny_recipe import build_model
 
-    from audiomcq_plugins.models.processors import declare_remote_processor, load_processor
-
-    out = tmp_path_factory.mktemp("recipe-model") / "model"
-    shutil.copytree(tiny_checkpoint("qwen2.5-omni"), out)
-    processor = load_processor(out)
-    processor.feature_extractor = WhisperFeatureExtractor(feature_size=128, chunk_length=2)
-    processor.save_pretrained(out)
-    declare_remote_processor(out)
-    return out
+    return build_model(tmp_path_factory.mktemp("recipe-model") / "model")
 
 
 def launch(stage: str, tmp_path: Path, overrides: dict, **env: str) -> dict[int, list[dict]]:

@@ -76,31 +76,6 @@ def load_processor(path: str | Path, **kwargs: Any) -> Any:
     return _audio_only_class(name)(extractor, tokenizer, chat_template=tokenizer.chat_template)
 
 
-#: The module :func:`declare_remote_processor` writes beside a checkpoint.
-REMOTE_PROCESSOR_MODULE = "audio_only_processor"
-
-
-def declare_remote_processor(path: str | Path) -> None:
-    """Declare the checkpoint's audio-only Omni processor as remote code, so that
-    ``AutoProcessor.from_pretrained(path, trust_remote_code=True)`` (TRL's literal CLI, with the
-    recipe's ``trust_remote_code: true``) loads it where torchvision is missing. The module
-    written only imports :func:`_audio_only_class` from this package."""
-    path = Path(path)
-    name = _processor_class_name(path)
-    if name not in OMNI_PROCESSORS:
-        raise ValueError(f"{path}: processor {name!r} is not an Omni processor; nothing to declare")
-    cls_name = OMNI_PROCESSORS[name]
-    (path / f"{REMOTE_PROCESSOR_MODULE}.py").write_text(
-        "from audiomcq_plugins.models.processors import _audio_only_class\n\n"
-        f"{cls_name}AudioOnly = _audio_only_class({name!r})\n"
-    )
-    config_file = path / "processor_config.json"
-    config = json.loads(config_file.read_text()) if config_file.is_file() else {}
-    config["processor_class"] = cls_name
-    config["auto_map"] = {"AutoProcessor": f"{REMOTE_PROCESSOR_MODULE}.{cls_name}AudioOnly"}
-    config_file.write_text(json.dumps(config, indent=2) + "\n")
-
-
 def _processor_class_name(path: Path) -> str | None:
     for name in ("processor_config.json", "preprocessor_config.json", "tokenizer_config.json"):
         file = path / name
@@ -109,3 +84,15 @@ def _processor_class_name(path: Path) -> str | None:
             if cls:
                 return cls
     return None
+
+
+def __getattr__(name: str) -> type:
+    """``Qwen2_5OmniProcessorAudioOnly`` and ``Qwen3OmniMoeProcessorAudioOnly`` as module
+    attributes. A trainer that saves a checkpoint whose processor is one of these classes
+    (loaded as remote code) writes a copy of this module as ``processors.py`` with an
+    ``auto_map`` naming the class in it, so the copy must serve the class by name for the next
+    stage (e.g. ``trl sft`` from a ``trl sft`` output) to load it."""
+    base = name.removesuffix("AudioOnly")
+    if name != base and base in OMNI_PROCESSORS:
+        return _audio_only_class(base)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
