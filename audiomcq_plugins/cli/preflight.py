@@ -4,6 +4,7 @@ exist, and benchmark data that cannot be found, are reported in one line before 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,7 +49,12 @@ def check_model_path(argv: Sequence[str]) -> None:
 def check_task_data(argv: Sequence[str], data_dir: str | None) -> None:
     """Refuse tasks whose benchmark data cannot be found locally when the Hub is not an
     option (offline, or no Hub copy)."""
-    from audiomcq_plugins.benchmarks.spec import DataNotFoundError, _hub_allowed, get_spec
+    from audiomcq_plugins.benchmarks.spec import (
+        BenchmarkSpec,
+        DataNotFoundError,
+        _hub_allowed,
+        get_spec,
+    )
     from audiomcq_plugins.tasks import groups, task_defs
 
     names = [t.strip() for t in (_option(argv, "--tasks") or "").split(",") if t.strip()]
@@ -59,11 +65,25 @@ def check_task_data(argv: Sequence[str], data_dir: str | None) -> None:
         for task in members.get(name, [name]):
             if task in by_name:
                 benchmarks[by_name[task].benchmark] = None
+    metadata = _metadata(argv)
+    data_dir = data_dir or metadata.get("data_dir")
+    sources = metadata.get("sources") or {}
     for bench in benchmarks:
         spec = get_spec(bench)
         if spec.hub_id and _hub_allowed(None):
             continue  # lm-eval's loader may still download it
+        if type(spec).load is not BenchmarkSpec.load or bench in sources:
+            continue  # makes its own data (the synthetic suite), or is given a source
         try:
             spec.locate(data_dir=data_dir, hub=False)
         except DataNotFoundError as exc:
             raise CLIError(str(exc)) from None
+
+
+def _metadata(argv: Sequence[str]) -> dict:
+    """lm-eval's ``--metadata`` JSON (an unreadable one is left for lm-eval to report)."""
+    try:
+        value = json.loads(_option(argv, "--metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
