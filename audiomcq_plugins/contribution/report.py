@@ -6,6 +6,8 @@ silence, their difference (audio reliance), the share of items whose chosen opti
 the clip was silenced (from the samples), and weak / strong subset accuracy with counts (the
 ``acc_acweak`` / ``acc_acstrong`` metrics, present when labels were given). Every number is
 read from the results JSON (or, for the changed share, the samples): nothing is recomputed.
+``<task>_circular`` / ``<task>_perm`` runs add a *Position bias* section
+(:mod:`audiomcq_plugins.contribution.position`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from audiomcq_plugins.contribution import position
 from audiomcq_plugins.contribution.samples import Run, read_runs, split_task
 
 FILTER = "none"
@@ -44,6 +47,7 @@ class Row:
             return self.get("clip", name)
 
         return {
+            "section": "audio",
             "model": self.model,
             "task": self.task,
             "acc_clip": m("acc"),
@@ -94,12 +98,18 @@ def _changed(clip: Run, silent: Run) -> tuple[float, int]:
 
 def collect(paths: Sequence[str | Path]) -> list[Row]:
     """One row per (model, base task) among the runs under ``paths``."""
-    runs = read_runs(paths, require_samples=False)
+    rows = _audio_rows(read_runs(paths, require_samples=False))
+    if not rows:
+        raise ValueError(f"no audio task results under {list(map(str, paths))}")
+    return rows
+
+
+def _audio_rows(runs: Sequence[Run]) -> list[Row]:
     rows: dict[tuple[str, str], Row] = {}
     by_key: dict[tuple[str, str], dict[str, Run]] = {}
     for run in runs:
         base, suffix = split_task(run.task)
-        if suffix not in (None, "silent"):
+        if suffix not in (None, "silent") or position.is_permuted(run.task):
             continue
         kind = "silent" if suffix else "clip"
         key = (run.short_name, base)
@@ -114,8 +124,6 @@ def collect(paths: Sequence[str | Path]) -> list[Row]:
     for key, pair in by_key.items():
         if "clip" in pair and "silent" in pair and pair["clip"].samples and pair["silent"].samples:
             rows[key].changed, rows[key].paired = _changed(pair["clip"], pair["silent"])
-    if not rows:
-        raise ValueError(f"no audio task results under {list(map(str, paths))}")
     return sorted(rows.values(), key=lambda r: (r.task, r.model))
 
 
@@ -127,13 +135,18 @@ def _count(x: float) -> str:
     return "–" if math.isnan(x) else str(int(x))
 
 
-def markdown(rows: Sequence[Row], charts: dict[str, list[str]]) -> str:
-    lines = ["# Audio contribution report", ""]
-    lines.append(
-        "Accuracy in %. *Reliance* = accuracy with the clip − with silence; *changed* = share "
-        "of items whose chosen option changed when the clip was silenced; weak / strong = "
-        "accuracy (with the clip) on the audio-contribution subsets, with item counts."
-    )
+def markdown(
+    rows: Sequence[Row],
+    charts: dict[str, list[str]],
+    bias: Sequence[position.BiasRow] = (),
+) -> str:
+    lines = ["# Audio contribution report"]
+    if rows:
+        lines += ["",
+            "Accuracy in %. *Reliance* = accuracy with the clip − with silence; *changed* = share "
+            "of items whose chosen option changed when the clip was silenced; weak / strong = "
+            "accuracy (with the clip) on the audio-contribution subsets, with item counts."
+        ]  # fmt: skip
     for task in sorted({r.task for r in rows}):
         mine = [r.to_dict() for r in rows if r.task == task]
         lines += ["", f"## {task}", "", "| model | clip | silence | reliance | changed | "
@@ -159,27 +172,35 @@ def markdown(rows: Sequence[Row], charts: dict[str, list[str]]) -> str:
                     )
                 lines.append(f"| {b.removeprefix(BREAKDOWN_PREFIX)} | {' | '.join(cells)} |")
         lines += [""] + [f"![{task}]({c})" for c in charts.get(task, [])]
+    lines += position.markdown(bias, charts)
     return "\n".join(lines) + "\n"
 
 
-def _bars(ax: Any, labels: list[str], series: dict[str, list[float]]) -> None:
+def _bars(
+    ax: Any, labels: list[str], series: dict[str, list[float]], ylabel: str = "accuracy (%)"
+) -> None:
     width = 0.8 / max(1, len(series))
     for k, (name, values) in enumerate(series.items()):
         xs = [i + k * width for i in range(len(labels))]
         ax.bar(xs, [0 if math.isnan(v) else 100 * v for v in values], width, label=name)
     ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(labels))])
     ax.set_xticklabels(labels, rotation=20, ha="right", fontsize=8)
-    ax.set_ylabel("accuracy (%)")
+    ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
 
 
-def charts(rows: Sequence[Row], out: Path) -> dict[str, list[str]]:
-    """Per task: clip vs silence per model, and weak vs strong per model (PNG)."""
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def charts(rows: Sequence[Row], out: Path) -> dict[str, list[str]]:
+    """Per task: clip vs silence per model, and weak vs strong per model (PNG)."""
+    plt = _pyplot()
     made: dict[str, list[str]] = {}
     for task in sorted({r.task for r in rows}):
         mine = [r.to_dict() for r in rows if r.task == task]
@@ -191,6 +212,33 @@ def charts(rows: Sequence[Row], out: Path) -> dict[str, list[str]]:
         b.set_title(f"{task}: weak vs strong items")
         fig.tight_layout()
         name = f"{task}.png"
+        fig.savefig(out / name, dpi=100)
+        plt.close(fig)
+        made[task] = [name]
+    return made
+
+
+def bias_charts(rows: Sequence[position.BiasRow], out: Path) -> dict[str, list[str]]:
+    """Per permuted task: accuracy by the answer's position and chosen positions, per model."""
+    plt = _pyplot()
+    made: dict[str, list[str]] = {}
+    for task in sorted({r.task for r in rows}):
+        mine = [r.to_dict() for r in rows if r.task == task]
+        letters = [x for x in position.LETTERS if any(x in d["chosen_positions"] for d in mine)]
+        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+        acc = {
+            d["model"]: [d["accuracy_by_answer_position"].get(x, math.nan) for x in letters]
+            for d in mine
+        }
+        _bars(a, letters, acc)
+        a.set_title(f"{task}: accuracy by the answer's position")
+        chose = {
+            d["model"]: [d["chosen_positions"].get(x, math.nan) for x in letters] for d in mine
+        }
+        _bars(b, letters, chose, ylabel="answers choosing it (%)")
+        b.set_title(f"{task}: chosen positions")
+        fig.tight_layout()
+        name = f"{task}_positions.png"
         fig.savefig(out / name, dpi=100)
         plt.close(fig)
         made[task] = [name]
@@ -232,11 +280,14 @@ def write_report(paths: Sequence[str | Path], out: str | Path, with_html: bool =
     """report.md, report.json, one PNG per task (and report.html) in ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    rows = collect(paths)
-    made = charts(rows, out)
-    md = markdown(rows, made)
+    runs = read_runs(paths, require_samples=False)
+    rows, bias = _audio_rows(runs), position.collect(runs, _metrics)
+    if not rows and not bias:
+        raise ValueError(f"no audio task results under {list(map(str, paths))}")
+    made = {**charts(rows, out), **bias_charts(bias, out)}
+    md = markdown(rows, made, bias)
     (out / "report.md").write_text(md, encoding="utf-8")
-    data = [r.to_dict() for r in rows]
+    data = [r.to_dict() for r in rows] + [b.to_dict() for b in bias]
     (out / "report.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     if with_html:
         (out / "report.html").write_text(html(md), encoding="utf-8")
