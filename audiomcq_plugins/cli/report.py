@@ -11,7 +11,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="report.md + charts: accuracy with the clip and with silence, weak/strong subsets",
         description="Read lm-eval output (directories given to --output_path, run with "
         "--log_samples for the changed-answer share) of <task> and <task>_silent runs of one "
-        "or more models, and write DIR/report.md, DIR/report.json and one PNG chart per task.",
+        "or more models, and write DIR/report.md, DIR/report.json and one PNG chart per task. "
+        "<task>_circular / <task>_perm runs add a position-bias section and chart.",
     )
     p.add_argument("results", nargs="+", help="lm-eval output directories or results_*.json")
     p.add_argument("--out", required=True, help="directory to write the report into")
