@@ -1,0 +1,33 @@
+"""lighteval integration: our audio tasks (``TASKS_TABLE``), the audio model, the 0.13 fixes.
+
+- Tasks: ``--custom-tasks audiomcq_plugins.integrations.lighteval`` (or this module passed to
+  ``PipelineParameters(custom_tasks_directory=...)``) adds every registered benchmark's tasks
+  under the lm-eval names (``mmau_test_mini|0``, ``mmar_silent|0``, ``mmsu_loglik|0``, ...).
+  :func:`tasks_table` builds the same table with loader options (``data_dir=...``).
+- Model: :class:`~.model.AudioMCQModel` (``Pipeline(model=...)``) or the file printed by
+  ``audiomcq lighteval-model-file`` (``lighteval custom``).
+- ``audiomcq lighteval ...`` / ``python -m audiomcq_plugins.integrations.lighteval ...``:
+  lighteval's command line with the fixes of :mod:`.compat` installed first (lighteval 0.13's
+  own CLI cannot build its task registry offline) and our tasks added.
+
+Importing this module checks the lighteval version and installs :mod:`.compat`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from audiomcq_plugins.integrations.lighteval import compat
+
+compat.install()
+
+from audiomcq_plugins.integrations.lighteval.tasks import (  # noqa: E402
+    AudioTaskConfig,
+    tasks_table,
+)
+
+MODEL_FILE = Path(__file__).resolve().parent / "model_file.py"
+
+TASKS_TABLE: list[AudioTaskConfig] = tasks_table()
+
+__all__ = ["MODEL_FILE", "TASKS_TABLE", "AudioTaskConfig", "tasks_table"]
