@@ -98,13 +98,17 @@ def _backend(config: AudioMCQModelConfig) -> Any:
 
 
 class AudioMCQModel(LightevalModel):
-    """A lighteval model over :class:`~audiomcq_plugins.models.hf.HFAudioLM` (or vLLM)."""
+    """A lighteval model over :class:`~audiomcq_plugins.models.hf.HFAudioLM` (or vLLM).
 
-    def __init__(self, config: ModelConfig) -> None:
+    ``backend``: an already built backend to use instead of loading ``config.model_name``
+    (anything with ``generate`` / ``loglikelihood`` over
+    :class:`~audiomcq_plugins.models.requests.AudioRequest`, e.g. one shared with lm-eval)."""
+
+    def __init__(self, config: ModelConfig, backend: Any = None) -> None:
         if not isinstance(config, AudioMCQModelConfig):  # lighteval custom: a name only
             config = AudioMCQModelConfig.from_args(config.model_name)
         self.config = config
-        self.backend = _backend(config)
+        self.backend = backend if backend is not None else _backend(config)
         self.prompt_manager = PromptManager(use_chat_template=False)
         self._cache = SampleCache(config)
 
