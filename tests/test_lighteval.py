@@ -166,14 +166,14 @@ def env(tmp_path_factory):
 
 
 def _model(env, **kwargs):
-    config = AudioMCQModelConfig(
-        model_name=str(env["omni"]),
-        device="cpu",
-        max_new_tokens=4,
-        cache_dir=str(env["root"] / "cache"),
-        **{"batch_size": 4, **kwargs},
-    )
-    return AudioMCQModel(config)
+    settings = {
+        "device": "cpu",
+        "batch_size": 4,
+        "max_new_tokens": 4,
+        "cache_dir": str(env["root"] / "cache"),
+        **kwargs,
+    }
+    return AudioMCQModel(AudioMCQModelConfig(model_name=str(env["omni"]), **settings))
 
 
 @pytest.mark.slow
@@ -266,7 +266,14 @@ def test_cli_mixes_audio_likelihood_and_a_local_text_task(env, tmp_path):
 # -- parity with lm-eval ---------------------------------------------------------------------
 
 PARITY_TASKS = ("mmau_test_mini", "mmar", "mmsu")
-REPLIES = ("<answer>{a}</answer>", "The answer is {b}.", "{a}", "I cannot tell.", "B", "(A) {b}")
+REPLIES = (
+    "<answer>{a}</answer>",
+    "The answer is {b}.",
+    "I cannot tell.",
+    "B",
+    "(A) {b}",
+    "no idea",
+)
 
 
 class ScriptedBackend:
@@ -282,7 +289,7 @@ class ScriptedBackend:
         out = []
         for r in reqs:
             row = self.rows[r.text]
-            h = int(hashlib.sha256(r.audio[0].tobytes()).hexdigest(), 16)
+            h = int(hashlib.sha256(r.audio[0].tobytes() + r.text.encode()).hexdigest(), 16)
             choices = row["choices"]
             out.append(
                 REPLIES[h % len(REPLIES)].format(a=row["answer"], b=choices[h % len(choices)])
