@@ -104,6 +104,16 @@ def test_untested_versions_are_refused_with_the_range(monkeypatch):
     compat.check_versions()  # a warning only
 
 
+def test_the_cli_reports_an_untested_version_in_one_line(monkeypatch, capsys):
+    from audiomcq_plugins.cli import main
+
+    monkeypatch.setattr(compat, "version", lambda d: "0.15.0" if d == "lighteval" else "1.0")
+    assert main(["lighteval", "tasks", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("audiomcq: error: ") and "lighteval>=0.13.0,<0.13.1" in err
+    assert "Traceback" not in err
+
+
 def test_a_builtin_task_module_failing_at_import_is_skipped(tmp_path, monkeypatch, caplog):
     from lighteval.tasks.registry import Registry
 

@@ -30,6 +30,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from audiomcq_plugins.cli import CLIError
+
+    try:  # importing the package runs the version guard
+        from audiomcq_plugins.integrations.lighteval import compat
+
+        compat.check_versions()
+    except (ImportError, RuntimeError) as exc:  # not installed / untested version: one line
+        raise CLIError(str(exc)) from None
     from audiomcq_plugins.integrations.lighteval.cli import run_lighteval
 
     return run_lighteval(args.extra, data_dir=args.data_dir)
