@@ -205,6 +205,7 @@ def task_config(task: Any, **options: Any) -> AudioTaskConfig:
             "prompt_format": task.prompt_format,
             "official_scorer": task.official_scorer,
             "breakdowns": breakdowns,
+            **dict(getattr(task.variant, "options", None) or {}),  # e.g. a subset to keep
             **{k: v for k, v in options.items() if v is not None},
         },
         prompt_fingerprint=prompt_fingerprint(task.prompt_format),
