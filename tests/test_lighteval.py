@@ -26,6 +26,7 @@ from audiomcq_plugins.integrations.lighteval.model import (  # noqa: E402
     AudioMCQModelConfig,
 )
 from audiomcq_plugins.models.tiny import build_tiny_model  # noqa: E402
+from audiomcq_plugins.tasks import task_defs  # noqa: E402
 from tests.bench_helpers import CONTRACT_TASKS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,34 +84,40 @@ def test_table_has_the_lm_eval_task_names():
     }
     names = [c.name for c in lv.TASKS_TABLE]
     assert len(names) == len(set(names))
-    assert set(names) == yaml_tasks
+    assert set(names) == yaml_tasks == {t.name for t in task_defs()}
     assert {"mmau_test_mini", "mmar_silent", "mmsu_loglik", "audiomcq_synth"} <= set(names)
     config = next(c for c in lv.TASKS_TABLE if c.name == "mmar")
     assert config.options["audio"] == "clip" and config.options["breakdowns"]["modality"]
 
 
-def test_untested_versions_are_refused_with_the_range(monkeypatch):
-    monkeypatch.setattr(compat, "version", lambda d: "0.14.2" if d == "lighteval" else "1.0")
+def test_a_plugin_benchmark_gets_lighteval_tasks(sample_plugin_site):
+    names = {c.name for c in lv.tasks_table()}
+    assert {"sample_birdsong", "sample_birdsong_silent"} <= names
+
+
+def test_untested_versions_are_refused_with_what_to_install(monkeypatch):
+    monkeypatch.setattr(compat, "installed_version", lambda *a: "0.14.2")
     with pytest.raises(
-        RuntimeError, match=r"lighteval>=0\.13\.0,<0\.13\.1.*found lighteval 0\.14\.2"
+        compat.UnsupportedLightevalVersion,
+        match=r"tested with lighteval 0\.13\.0, but lighteval 0\.14\.2",
     ):
         compat.check_versions()
-    monkeypatch.setattr(
-        compat, "version", lambda d: "2.1.0" if d == "huggingface_hub" else "0.13.0"
-    )
-    with pytest.raises(RuntimeError, match=r"huggingface_hub>=0\.30\.2,<2"):
+    monkeypatch.setattr(compat, "installed_version", lambda *a: "0.13.0")
+    monkeypatch.setattr(compat, "version", lambda d: "2.1.0")
+    with pytest.raises(
+        compat.UnsupportedLightevalVersion,
+        match=r"huggingface_hub>=0\.30\.2,<2, but huggingface_hub 2\.1\.0",
+    ):
         compat.check_versions()
-    monkeypatch.setenv("AUDIOMCQ_UNTESTED_OK", "1")
-    compat.check_versions()  # a warning only
 
 
 def test_the_cli_reports_an_untested_version_in_one_line(monkeypatch, capsys):
     from audiomcq_plugins.cli import main
 
-    monkeypatch.setattr(compat, "version", lambda d: "0.15.0" if d == "lighteval" else "1.0")
+    monkeypatch.setattr(compat, "installed_version", lambda *a: "0.15.0")
     assert main(["lighteval", "tasks", "list"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("audiomcq: error: ") and "lighteval>=0.13.0,<0.13.1" in err
+    assert err.startswith("audiomcq: error: ") and "lighteval==0.13.0" in err
     assert "Traceback" not in err
 
 
@@ -229,6 +236,26 @@ def test_pipeline_every_benchmark_then_from_the_sample_cache(env, tmp_path):
     for task, metrics in res.items():
         for key, value in metrics.items():
             assert _nan_equal(value, again[task][key]), (task, key)
+
+
+@pytest.mark.slow
+def test_a_plugin_benchmark_through_the_pipeline(env, sample_plugin_site, tmp_path):
+    from tests.bench_helpers import write_birds
+
+    data = tmp_path / "data"
+    write_birds(data / "sample_birdsong")
+    module = types.ModuleType("plugin_tasks")
+    module.TASKS_TABLE = lv.tasks_table(data_dir=str(data))
+    pipeline = _pipeline(
+        "sample_birdsong|0,sample_birdsong_silent|0",
+        _model(env),
+        data,
+        tmp_path / "out",
+        module=module,
+    )
+    res = pipeline.get_results()["results"]
+    for task in ("sample_birdsong:0", "sample_birdsong_silent:0"):
+        assert 0 <= res[task]["acc"] <= 1 and 0 <= res[task]["unparsed"] <= 1
 
 
 @pytest.mark.slow

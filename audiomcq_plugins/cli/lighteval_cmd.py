@@ -31,12 +31,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from audiomcq_plugins.cli import CLIError
+    from audiomcq_plugins.versions import UntestedVersionError
 
     try:  # importing the package runs the version guard
         from audiomcq_plugins.integrations.lighteval import compat
 
         compat.check_versions()
-    except (ImportError, RuntimeError) as exc:  # not installed / untested version: one line
+    except UntestedVersionError as exc:  # not installed / untested version: one line
         raise CLIError(str(exc)) from None
     from audiomcq_plugins.integrations.lighteval.cli import run_lighteval
 

@@ -1,9 +1,9 @@
 """What lighteval 0.13 needs to run our tasks, installed once by :func:`install`.
 
-- A version guard: the tasks and the audio model are tested against :data:`SUPPORTED`; any
-  other lighteval (or a ``huggingface_hub`` / ``xxhash`` that 0.13.0 breaks with) is an error
-  naming the range, instead of a failure deep inside an evaluation. ``AUDIOMCQ_UNTESTED_OK=1``
-  turns the error into a warning (for trying a new release).
+- A version guard: the tasks and the audio model are tested with the lighteval releases in
+  :data:`TESTED_LIGHTEVAL_VERSIONS`, and lighteval 0.13.0 breaks with ``huggingface_hub>=2``
+  and ``xxhash>=4`` (:data:`DEPENDENCY_RANGES`); anything else is an error naming what was
+  tested and what to install, instead of a failure deep inside an evaluation.
 - Offline registry: building lighteval's task registry imports every built-in task module, and
   one of them downloads a file at import time (no network: the whole run fails before any task
   is chosen). A built-in module that fails to import is skipped with a warning; its tasks are
@@ -16,19 +16,25 @@
 from __future__ import annotations
 
 import logging
-import os
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from audiomcq_plugins.versions import UntestedVersionError, installed_version, require_tested
+
 logger = logging.getLogger(__name__)
 
-#: (distribution, lowest tested, first untested) -- half-open ranges.
-SUPPORTED: tuple[tuple[str, str, str], ...] = (
-    ("lighteval", "0.13.0", "0.13.1"),
+#: lighteval releases the integration was tested with (tests/test_lighteval.py).
+TESTED_LIGHTEVAL_VERSIONS: tuple[str, ...] = ("0.13.0",)
+#: (distribution, lowest, first refused): what lighteval 0.13 works with.
+DEPENDENCY_RANGES: tuple[tuple[str, str, str], ...] = (
     ("huggingface_hub", "0.30.2", "2"),  # 2.x removed an argument lighteval 0.13 passes
-    ("xxhash", "0.0", "4"),  # 4.x breaks lighteval 0.13's details logger
+    ("xxhash", "0", "4"),  # 4.x breaks lighteval 0.13's details logger
 )
 _installed = False
+
+
+class UnsupportedLightevalVersion(UntestedVersionError):
+    """The installed lighteval (or one of its dependencies) is not one we tested with."""
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -41,29 +47,30 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def check_versions() -> None:
-    """Raise a clear error when an installed version is outside :data:`SUPPORTED`."""
-    for dist, low, high in SUPPORTED:
+def check_versions() -> str:
+    """The installed lighteval version, or :class:`UnsupportedLightevalVersion` saying what
+    was tested and what to install."""
+    found = require_tested(
+        "lighteval",
+        installed_version(
+            "lighteval", TESTED_LIGHTEVAL_VERSIONS, "lighteval", UnsupportedLightevalVersion
+        ),
+        TESTED_LIGHTEVAL_VERSIONS,
+        what="lighteval integration",
+        why="It patches lighteval internals that change between releases.",
+        error=UnsupportedLightevalVersion,
+    )
+    for dist, low, high in DEPENDENCY_RANGES:
         try:
-            found = version(dist)
+            have = version(dist)
         except PackageNotFoundError:
-            if dist == "lighteval":
-                raise ImportError(
-                    "the lighteval integration needs lighteval: "
-                    "pip install 'audiomcq-plugins[lighteval]'"
-                ) from None
             continue
-        if not _version_tuple(low) <= _version_tuple(found) < _version_tuple(high):
-            message = (
-                f"audiomcq-plugins' lighteval integration supports {dist}>={low},<{high} "
-                f"(tested with lighteval 0.13.0); found {dist} {found}. Install the tested "
-                "versions with: pip install 'audiomcq-plugins[lighteval]' (or set "
-                "AUDIOMCQ_UNTESTED_OK=1 to try anyway)"
+        if not _version_tuple(low) <= _version_tuple(have) < _version_tuple(high):
+            raise UnsupportedLightevalVersion(
+                f"lighteval {found} needs {dist}>={low},<{high}, but {dist} {have} is "
+                "installed. Install the tested set: pip install 'audiomcq-plugins[lighteval]'"
             )
-            if os.environ.get("AUDIOMCQ_UNTESTED_OK") == "1":
-                logger.warning(message)
-                continue
-            raise RuntimeError(message)
+    return found
 
 
 def _tolerant_load_from_files(original: Any) -> Any:

@@ -25,6 +25,7 @@ from lighteval.tasks.lighteval_task import LightevalTaskConfig
 from lighteval.tasks.requests import Doc, SamplingMethod
 
 from audiomcq_plugins import task_docs
+from audiomcq_plugins.tasks import TaskDef, task_defs
 
 #: Bump when what a task sends to the model changes in a way the config does not show
 #: (the rendered prompt is fingerprinted automatically, see :func:`prompt_fingerprint`).
@@ -43,41 +44,6 @@ class AudioTaskConfig(LightevalTaskConfig):
     options: dict[str, Any] = field(default_factory=dict)
     prompt_fingerprint: str = ""
     provenance: dict[str, Any] = field(default_factory=dict)
-
-
-def _registry_tasks() -> list[Any]:
-    """The registry's task definitions (name, benchmark, variant, breakdowns, prompt format,
-    official scorer, generation settings, answers)."""
-    try:
-        from audiomcq_plugins.tasks import task_defs
-    except ImportError:  # TEMPORARY until the registry's task module lands on main
-        from types import SimpleNamespace as NS
-
-        from audiomcq_plugins import plugins
-        from audiomcq_plugins.integrations.lm_eval.task_yaml import TASKS
-
-        out = []
-        for t in TASKS:
-            spec = plugins.get("benchmarks", t.benchmark)
-            variants = [NS(suffix="", audio="clip", output="generate")]
-            variants.append(NS(suffix="silent", audio="silence", output="generate"))
-            if t.answers:
-                variants.append(NS(suffix="loglik", audio="clip", output="loglik"))
-            for v in variants:
-                out.append(
-                    NS(
-                        name=f"{t.name}_{v.suffix}" if v.suffix else t.name,
-                        benchmark=t.benchmark,
-                        variant=v,
-                        breakdowns=t.breakdowns,
-                        prompt_format=spec.default_prompt,
-                        official_scorer=spec.official_scorer,
-                        generation={"until": [], "max_gen_toks": 256, "do_sample": False},
-                        answers=t.answers,
-                    )
-                )
-        return out
-    return task_defs()
 
 
 def prompt_fingerprint(prompt_format: str) -> str:
@@ -181,7 +147,7 @@ def likelihood_metric() -> SampleLevelMetricGrouping:
 # -- the table ---------------------------------------------------------------------------------
 
 
-def task_config(task: Any, **options: Any) -> AudioTaskConfig:
+def task_config(task: TaskDef, **options: Any) -> AudioTaskConfig:
     """One registry task definition as a lighteval config; ``options`` (e.g. ``data_dir``)
     go to the loader."""
     breakdowns = {f: list(v) for f, v in task.breakdowns.items()}
@@ -205,7 +171,7 @@ def task_config(task: Any, **options: Any) -> AudioTaskConfig:
             "prompt_format": task.prompt_format,
             "official_scorer": task.official_scorer,
             "breakdowns": breakdowns,
-            **dict(getattr(task.variant, "options", None) or {}),  # e.g. a subset to keep
+            **dict(task.variant.options),  # e.g. a subset to keep
             **{k: v for k, v in options.items() if v is not None},
         },
         prompt_fingerprint=prompt_fingerprint(task.prompt_format),
@@ -217,4 +183,4 @@ def tasks_table(**options: Any) -> list[AudioTaskConfig]:
     ``data_dir``, ``sources``, ``load_options``, ``ablation_seconds`` (see
     :mod:`audiomcq_plugins.task_docs`); without ``data_dir`` the benchmark's own rules apply
     (``$AUDIOMCQ_DATA_DIR``, then the Hub when online)."""
-    return [task_config(task, **options) for task in _registry_tasks()]
+    return [task_config(task, **options) for task in task_defs()]
