@@ -124,6 +124,7 @@ def test_the_cli_reports_an_untested_version_in_one_line(monkeypatch, capsys):
 def test_a_builtin_task_module_failing_at_import_is_skipped(tmp_path, monkeypatch, caplog):
     from lighteval.tasks.registry import Registry
 
+    compat.install()
     pkg = tmp_path / "fake_suite"
     (pkg / "tasks").mkdir(parents=True)
     (pkg / "__init__.py").write_text("")

@@ -10,16 +10,19 @@
   lighteval's command line with the fixes of :mod:`.compat` installed first (lighteval 0.13's
   own CLI cannot build its task registry offline) and our tasks added.
 
-Importing this module checks the lighteval version and installs :mod:`.compat`.
+Importing this module checks the lighteval version; the fixes of :mod:`.compat` are installed
+when they are used: on reading ``TASKS_TABLE`` (which is how lighteval loads custom tasks), in
+:func:`tasks_table`, when an :class:`~.model.AudioMCQModel` is built, and by the commands.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from audiomcq_plugins.integrations.lighteval import compat
 
-compat.install()
+compat.check_versions()  # before lighteval's modules are imported
 
 from audiomcq_plugins.integrations.lighteval.tasks import (  # noqa: E402
     AudioTaskConfig,
@@ -28,6 +31,12 @@ from audiomcq_plugins.integrations.lighteval.tasks import (  # noqa: E402
 
 MODEL_FILE = Path(__file__).resolve().parent / "model_file.py"
 
-TASKS_TABLE: list[AudioTaskConfig] = tasks_table()
-
 __all__ = ["MODEL_FILE", "TASKS_TABLE", "AudioTaskConfig", "tasks_table"]
+
+
+def __getattr__(name: str) -> Any:
+    """``TASKS_TABLE``: every registered task, built on first use (lighteval reads it)."""
+    if name == "TASKS_TABLE":
+        table = globals()["TASKS_TABLE"] = tasks_table()
+        return table
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -63,8 +63,9 @@ def run_lighteval(argv: Sequence[str], *, data_dir: str | None = None) -> int:
     """Run ``lighteval ARGV`` in this process with our fixes and tasks."""
     if data_dir:
         os.environ["AUDIOMCQ_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
-    import audiomcq_plugins.integrations.lighteval  # noqa: F401  (version check + fixes)
+    from audiomcq_plugins.integrations.lighteval import compat
 
+    compat.install()
     _merge_custom_tasks()
     from lighteval.__main__ import app
 

@@ -32,8 +32,6 @@ from tqdm.auto import tqdm
 from audiomcq_plugins.integrations.lighteval import compat
 from audiomcq_plugins.models.requests import AudioRequest, resolve_audio
 
-compat.install()
-
 #: Documents resolved (audio decoded) at a time: memory stays flat on long benchmarks.
 CHUNK = 256
 DEFAULT_MAX_NEW_TOKENS = 256
@@ -105,6 +103,7 @@ class AudioMCQModel(LightevalModel):
     :class:`~audiomcq_plugins.models.requests.AudioRequest`, e.g. one shared with lm-eval)."""
 
     def __init__(self, config: ModelConfig, backend: Any = None) -> None:
+        compat.install()  # a Pipeline built after this model gets the offline registry fix
         if not isinstance(config, AudioMCQModelConfig):  # lighteval custom: a name only
             config = AudioMCQModelConfig.from_args(config.model_name)
         self.config = config

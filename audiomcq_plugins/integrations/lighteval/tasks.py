@@ -182,5 +182,9 @@ def tasks_table(**options: Any) -> list[AudioTaskConfig]:
     """Every registered task as a lighteval config. ``options`` reach the dataset loader:
     ``data_dir``, ``sources``, ``load_options``, ``ablation_seconds`` (see
     :mod:`audiomcq_plugins.task_docs`); without ``data_dir`` the benchmark's own rules apply
-    (``$AUDIOMCQ_DATA_DIR``, then the Hub when online)."""
+    (``$AUDIOMCQ_DATA_DIR``, then the Hub when online). Installs :mod:`.compat` (our dataset
+    loader among them)."""
+    from audiomcq_plugins.integrations.lighteval import compat
+
+    compat.install()
     return [task_config(task, **options) for task in task_defs()]
