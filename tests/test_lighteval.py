@@ -142,6 +142,15 @@ def test_a_builtin_task_module_failing_at_import_is_skipped(tmp_path, monkeypatc
     assert "fake_suite.tasks.downloads skipped (ConnectionError" in caplog.text
 
 
+def test_lighteval_leaves_autograd_on():
+    import torch
+
+    compat.install()
+    from lighteval.pipeline import Pipeline  # noqa: F401  (imports its transformers model)
+
+    assert torch.is_grad_enabled()
+
+
 def test_model_file_holds_one_lighteval_model():
     from lighteval.models.abstract_model import LightevalModel
 

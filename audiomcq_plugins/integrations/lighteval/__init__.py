@@ -10,7 +10,8 @@
   lighteval's command line with the fixes of :mod:`.compat` installed first (lighteval 0.13's
   own CLI cannot build its task registry offline) and our tasks added.
 
-Importing this module checks the lighteval version; the fixes of :mod:`.compat` are installed
+Importing this module checks the lighteval version (and imports lighteval's transformers model
+with the autograd mode kept, see :mod:`.compat`); the fixes of :mod:`.compat` are installed
 when they are used: on reading ``TASKS_TABLE`` (which is how lighteval loads custom tasks), in
 :func:`tasks_table`, when an :class:`~.model.AudioMCQModel` is built, and by the commands.
 """
@@ -23,6 +24,7 @@ from typing import Any
 from audiomcq_plugins.integrations.lighteval import compat
 
 compat.check_versions()  # before lighteval's modules are imported
+compat.import_keeping_grad_mode()  # lighteval's pipeline would switch autograd off
 
 from audiomcq_plugins.integrations.lighteval.tasks import (  # noqa: E402
     AudioTaskConfig,

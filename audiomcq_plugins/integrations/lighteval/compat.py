@@ -8,6 +8,10 @@
   one of them downloads a file at import time (no network: the whole run fails before any task
   is chosen). A built-in module that fails to import is skipped with a warning; its tasks are
   missing, everything else works.
+- Autograd left alone: importing lighteval's transformers model (which its pipeline does)
+  switches autograd off for the whole process (``torch.set_grad_enabled(False)`` at module
+  level), silently breaking any training in the same process; it is imported here with the
+  grad mode restored afterwards.
 - Our dataset loader: lighteval loads ``hf_repo`` with ``datasets.load_dataset``; tasks whose
   config is an :class:`~audiomcq_plugins.integrations.lighteval.tasks.AudioTaskConfig` load
   through the benchmark registry instead (same loaders and data-directory rules as lm-eval).
@@ -106,12 +110,31 @@ def _dataset_worker(original: Any) -> Any:
     return worker
 
 
+#: lighteval modules that change global state when imported.
+GRAD_MODE_IMPORTS = ("lighteval.models.transformers.transformers_model",)
+
+
+def import_keeping_grad_mode() -> None:
+    """Import :data:`GRAD_MODE_IMPORTS` and restore the grad mode they change."""
+    import importlib
+
+    import torch
+
+    enabled = torch.is_grad_enabled()
+    try:
+        for name in GRAD_MODE_IMPORTS:
+            importlib.import_module(name)
+    finally:
+        torch.set_grad_enabled(enabled)
+
+
 def install() -> None:
     """Check versions and install the patches above (idempotent)."""
     global _installed
     if _installed:
         return
     check_versions()
+    import_keeping_grad_mode()
     from lighteval.tasks.lighteval_task import LightevalTask
     from lighteval.tasks.registry import Registry
 
