@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "tiny_model",
     "eval",
     "submission",
+    "lighteval_cmd",
     "task_dir",
     "train",
     "contribution",

@@ -104,8 +104,8 @@ def resolve_audio(entry: Any) -> np.ndarray:
     """One audio entry of a harness request -> float32 mono 16 kHz array.
 
     Accepts a bare array (taken as 16 kHz), lm-eval's ``{"array", "sampling_rate"}`` (resampled
-    when needed) and the audio references our lm-eval tasks emit (see
-    :mod:`audiomcq_plugins.integrations.lm_eval.tasks`): ``{"path": ...}`` (decoded, down-mixed
+    when needed) and the audio references our tasks emit (see
+    :mod:`audiomcq_plugins.task_docs`): ``{"path": ...}`` (decoded, down-mixed
     and resampled), ``{"silence_seconds": s}`` and ``{"noise_seconds": s, "seed": k}``.
     """
     from audiomcq_plugins import audio
