@@ -178,3 +178,79 @@ def test_dotted_reward_does_not_import_from_the_working_directory(tmp_path, monk
         resolve_reward("my_rewards_rel.f")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert resolve_reward("my_rewards_rel.f")(["c"]) == [1.0]
+
+
+def _grpo_recipe(tmp_path, **overrides):
+    yaml = pytest.importorskip("yaml")
+    from tests.trl_fixtures import tiny_checkpoint, trl_data
+
+    config = {
+        "model_name_or_path": str(tiny_checkpoint("qwen2.5-omni")),
+        "dataset_name": str(trl_data(tmp_path / "data") / "grpo" / "mixed"),
+        "reward_funcs": ["accuracy"],
+        "num_generations": 2,
+        "per_device_train_batch_size": 4,
+        "max_completion_length": 4,
+        "max_steps": 1,
+        "use_cpu": True,
+        "report_to": "none",
+        "output_dir": str(tmp_path / "out"),
+    }
+    path = tmp_path / "recipe.yaml"
+    config.update(overrides)
+    path.write_text(yaml.safe_dump({k: v for k, v in config.items() if v is not None}))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("stage", "overrides", "extra", "patterns"),
+    [
+        ("grpo", {"reward_funcs": ["accuracyy"]}, [],
+         [r"reward_funcs: unknown reward 'accuracyy'\. Did you mean 'accuracy'"]),
+        ("grpo", {"reward_funcs": ["audiomcq_plugins.integrations.trl.rewards.accuracyy_reward"]},
+         [], [r"'accuracyy_reward' is not in .*Did you mean 'accuracy_reward'"]),
+        ("grpo", {"learning_rat": 1e-3}, [],
+         [r"unknown recipe key 'learning_rat'.*did you mean 'learning_rate'"]),
+        ("sft", {"num_train_epoch": 2}, [],
+         [r"train sft: unknown recipe key 'num_train_epoch'.*'num_train_epochs'"]),
+        ("grpo", {}, ["--max_stpes", "2"], [r"unknown flag 'max_stpes'.*'max_steps'"]),
+    ],
+)  # fmt: skip
+def test_train_argument_mistake_is_one_line_before_launch(
+    stage, overrides, extra, patterns, tmp_path, capsys, monkeypatch
+):
+    """No process is launched: a typo is reported instead of accelerate's usage or tracebacks."""
+    pytest.importorskip("trl")
+    import accelerate.commands.launch as launch
+
+    recipe = _grpo_recipe(tmp_path, **overrides)
+    if stage == "sft":  # GRPO-only keys would be (rightly) refused first
+        grpo_only = dict.fromkeys(["reward_funcs", "num_generations", "max_completion_length"])
+        recipe = _grpo_recipe(tmp_path, **grpo_only, **overrides)
+    monkeypatch.setattr(launch, "launch_command", lambda args: pytest.fail("launched"))
+    rc = main(["train", stage, "--config", str(recipe), *extra])
+    err = _one_clear_error(capsys, rc, r"^audiomcq: error: train ", *patterns)
+    assert len([line for line in err.splitlines() if "audiomcq" in line]) == 1, err
+
+
+@pytest.mark.slow
+def test_literal_trl_grpo_reward_typo_names_our_rewards(tmp_path):
+    """TRL resolves the dotted path itself (its own traceback); the message names ours."""
+    pytest.importorskip("trl")
+    import subprocess
+    import sys
+
+    from tests.trl_fixtures import subprocess_env
+
+    bad = "audiomcq_plugins.integrations.trl.rewards.acuracy_reward"
+    recipe = _grpo_recipe(tmp_path, reward_funcs=[bad])
+    proc = subprocess.run(
+        [sys.executable, "-m", "trl.cli.main", "grpo", "--config", str(recipe)],
+        cwd=tmp_path, env=subprocess_env(), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert re.search(
+        r"AttributeError: reward 'acuracy_reward' is not in audiomcq_plugins\.integrations\.trl"
+        r"\.rewards\. Did you mean 'accuracy_reward'.*Its rewards: accuracy_reward, format_reward",
+        proc.stderr,
+    ), proc.stderr[-3000:]
