@@ -254,3 +254,66 @@ def test_literal_trl_grpo_reward_typo_names_our_rewards(tmp_path):
         r"\.rewards\. Did you mean 'accuracy_reward'.*Its rewards: accuracy_reward, format_reward",
         proc.stderr,
     ), proc.stderr[-3000:]
+
+
+# --- missing optional dependencies: the extra and the pip line, no traceback ---------------
+
+_BLOCKER = """
+import os, sys
+_BLOCKED = tuple(n for n in os.environ["AUDIOMCQ_TEST_BLOCK"].split(",") if n)
+
+class _Block:  # as if the modules were not installed
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in _BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, _Block())
+"""
+
+
+def _without_modules(tmp_path, modules: str, argv: list[str]):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    hook = tmp_path / "hook"
+    hook.mkdir(exist_ok=True)
+    (hook / "sitecustomize.py").write_text(_BLOCKER)
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, AUDIOMCQ_TEST_BLOCK=modules, HF_HUB_OFFLINE="1")
+    env["PYTHONPATH"] = os.pathsep.join([str(hook), root])
+    return subprocess.run(
+        [sys.executable, "-m", "audiomcq_plugins", *argv],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("modules", "argv", "extra"),
+    [
+        ("lm_eval", ["eval", "--help"], "lm-eval"),
+        ("torch", ["eval", "--model", "audiomcq-hf", "--tasks", "arc_easy"], "lm-eval"),
+        ("torch", ["tiny-model", "--out", "m"], "hf"),
+        ("trl", ["train", "grpo", "--config", "r.yaml"], "trl"),
+        ("matplotlib", ["report", "results", "--out", "r"], "plots"),
+    ],
+)  # fmt: skip
+def test_missing_extra_names_it_and_the_pip_line(modules, argv, extra, tmp_path):
+    proc = _without_modules(tmp_path, modules, argv)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    line = (
+        rf"^audiomcq: error: `audiomcq {argv[0]}` needs the optional dependency "
+        rf"'{modules}' \(extra '{extra}'\), which is not installed: "
+        rf"pip install 'audiomcq-plugins\[{extra}\]'$"
+    )
+    assert re.match(line, proc.stderr.strip()), proc.stderr
+
+
+def test_help_lists_installed_extras_and_works_without_them(tmp_path):
+    proc = _without_modules(tmp_path, "torch,matplotlib", ["--help"])
+    assert proc.returncode == 0, proc.stderr
+    text = " ".join(proc.stdout.split())
+    assert re.search(r"optional extras installed: data; not installed: hf, .*plots", text), text

@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="audiomcq",
         description="Audio multiple-choice benchmarks, contribution-aware evaluation and "
         "post-training.",
+        epilog=_extras_epilog(),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -46,6 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
         importlib.import_module(f"audiomcq_plugins.cli.{name}").add_parser(sub)
     add_plugin_commands(sub)
     return parser
+
+
+def _extras_epilog() -> str:
+    from audiomcq_plugins.extras import installed_extras
+
+    installed, missing = installed_extras()
+    text = f"optional extras installed: {', '.join(installed) or 'none'}"
+    if missing:
+        text += f"; not installed: {', '.join(missing)} (pip install 'audiomcq-plugins[EXTRA]')"
+    return text
 
 
 def add_plugin_commands(sub: argparse._SubParsersAction) -> None:
@@ -112,6 +123,14 @@ def main(argv: list[str] | None = None) -> int:
         args.extra = extra
     try:
         return _run_command(args)
+    except ModuleNotFoundError as exc:  # an optional extra is not installed
+        from audiomcq_plugins.extras import missing_module_message
+
+        msg = missing_module_message(exc.name or "", args.command)
+        if msg is None:
+            raise
+        print(f"audiomcq: error: {msg}", file=sys.stderr)
+        return 2
     except (CLIError, FileNotFoundError, ValueError, KeyError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"audiomcq: error: {msg}", file=sys.stderr)
