@@ -317,3 +317,42 @@ def test_help_lists_installed_extras_and_works_without_them(tmp_path):
     assert proc.returncode == 0, proc.stderr
     text = " ".join(proc.stdout.split())
     assert re.search(r"optional extras installed: data; not installed: hf, .*plots", text), text
+
+
+# --- Hub downloads: only the loader's files, at the pinned revision --------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("mmau_test_mini", ["mmau-test-mini.json", "test-mini-audios/*"]),
+        ("mmar", ["MMAR-meta.jsonl", "audio/*"]),
+        ("dcase2026_task5_dev", ["dev.jsonl", "dev_audios/*"]),
+        ("mmsu", ["*.parquet", "data/*.parquet"]),
+    ],
+)
+def test_hub_download_fetches_only_the_loaders_files(name, expected, tmp_path, monkeypatch):
+    import dataclasses
+
+    import huggingface_hub
+
+    from audiomcq_plugins.benchmarks.spec import get_spec
+
+    calls = []
+
+    def snapshot_download(**kwargs):
+        calls.append(kwargs)
+        return str(write_fixture(name, tmp_path / "snap", n=2))
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    spec = get_spec(name)
+    assert len(spec.load(hub=True).items) == 2
+    (call,) = calls
+    assert call["repo_id"] == spec.hub_id and call["repo_type"] == "dataset"
+    assert call["revision"] is None  # no Hub commit is recorded for the built-ins
+    assert set(expected) <= set(call["allow_patterns"])
+    assert all(p in spec.metadata or "audio" in p for p in call["allow_patterns"])
+    pinned = dataclasses.replace(spec, hub_revision="0123abc")
+    pinned.load(hub=True)
+    assert calls[-1]["revision"] == "0123abc"
