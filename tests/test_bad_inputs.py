@@ -102,6 +102,14 @@ BINARY = bytes(range(256)) * 4
         (["score", "{f}", "--benchmark", "mmau"],
          json.dumps([dict(ITEM, choices=[str(i) for i in range(9)], answer="1")]),
          [r"9 option\(s\)"]),
+        (["score", "{f}", "--benchmark", "mmau"],
+         json.dumps([ITEM, dict(ITEM, id="b", answer="Dog")]),
+         [r"1 item\(s\) have an answer that is none of their choices: .*id 'b'.*'Dog'",
+          r"--mode official"]),
+        (["score", "{f}", "--benchmark", "mmsu"],
+         json.dumps([{"id": "m", "choice_a": "x", "choice_b": "y", "answer_gt": "z",
+                      "response": "A"}]),
+         [r"id 'm'.*answer 'z'"]),
         (["validate", "{f}"], "", [r"p\.json: no items"]),
         (["validate", "{f}", "--strict"], "\n", [r"no items"]),
         (["validate", "{f}"], BINARY, [r"p\.json: not UTF-8"]),
@@ -115,6 +123,22 @@ def test_bad_file_is_one_clear_error(argv, content, patterns, tmp_path, capsys):
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     argv = [a.format(f=path, d=tmp_path / "out") for a in argv]
     _one_clear_error(capsys, main(argv), *patterns)
+
+
+def test_official_mode_scores_answer_outside_choices_as_the_script_does_with_a_warning(
+    tmp_path, capsys
+):
+    path = tmp_path / "p.json"
+    outside = dict(ITEM, id="b", answer="Dog", model_output="Dog")  # the script's text match
+    path.write_text(json.dumps([ITEM, outside]))
+    assert main(["score", str(path), "--benchmark", "mmau", "--mode", "official", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["correct"] == 2
+    assert re.fullmatch(
+        r"audiomcq score: warning: 1 item\(s\) have an answer that is none of their choices: "
+        r"record 2 \(id 'b'\).*scored as the official script does \(by text match\)\n",
+        captured.err,
+    ), captured.err
 
 
 def test_benchmark_name_is_case_insensitive(tmp_path, capsys):
