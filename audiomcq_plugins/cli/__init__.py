@@ -5,6 +5,7 @@ theirs through the ``register_commands`` hook (:func:`add_plugin_commands`)."""
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import inspect
 import os
@@ -97,11 +98,14 @@ def _run_command(args: argparse.Namespace) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
-        hint = getattr(args, "interrupt_hint", "")
-        print(f"audiomcq {args.command}: interrupted{'; ' + hint if hint else ''}", file=sys.stderr)
-        return 130
+        pass  # reported below, once the interrupted frames are gone
     finally:
         signal.signal(signal.SIGTERM, previous)
+    # progress bars of the unwound frames print their last state when collected: before ours
+    gc.collect()
+    hint = getattr(args, "interrupt_hint", "")
+    print(f"audiomcq {args.command}: interrupted{'; ' + hint if hint else ''}", file=sys.stderr)
+    return 130
 
 
 def main(argv: list[str] | None = None) -> int:
