@@ -380,3 +380,28 @@ def test_hub_download_fetches_only_the_loaders_files(name, expected, tmp_path, m
     pinned = dataclasses.replace(spec, hub_revision="0123abc")
     pinned.load(hub=True)
     assert calls[-1]["revision"] == "0123abc"
+
+
+def test_every_shipped_recipe_passes_the_pre_launch_checks():
+    """No false alarm: the checks accept every recipe we ship (GPU recipes with --use_cpu)."""
+    pytest.importorskip("trl")
+    import importlib
+    from pathlib import Path
+
+    from accelerate.commands.launch import launch_command_parser
+
+    from audiomcq_plugins.cli.train_checks import check_rewards, check_unknown_keys
+
+    recipes = Path(__file__).resolve().parents[1] / "audiomcq_plugins" / "trl_recipes"
+    paths = [p for p in sorted(recipes.rglob("*.yaml")) if p.parent.name != "accelerate"]
+    assert len(paths) >= 10
+    for path in paths:
+        stage = "grpo" if "grpo" in path.name else "sft"
+        parser = importlib.import_module(f"audiomcq_plugins.integrations.trl.{stage}").make_parser()
+        argv = ["--config", str(path), "--use_cpu", "--bf16", "false"]
+        parsed = parser.parse_args_and_config(
+            argv, return_remaining_strings=True, separate_remaining_strings=True
+        )
+        check_unknown_keys(stage, parser, launch_command_parser(), parsed[-2], parsed[-1])
+        if stage == "grpo":
+            check_rewards(parsed[0].reward_funcs)
