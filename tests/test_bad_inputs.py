@@ -102,6 +102,14 @@ BINARY = bytes(range(256)) * 4
         (["score", "{f}", "--benchmark", "mmau"],
          json.dumps([dict(ITEM, choices=[str(i) for i in range(9)], answer="1")]),
          [r"9 option\(s\)"]),
+        (["score", "{f}", "--benchmark", "mmau"],
+         json.dumps([ITEM, dict(ITEM, id="b", answer="Dog")]),
+         [r"1 item\(s\) have an answer that is none of their choices: .*id 'b'.*'Dog'",
+          r"--mode official"]),
+        (["score", "{f}", "--benchmark", "mmsu"],
+         json.dumps([{"id": "m", "choice_a": "x", "choice_b": "y", "answer_gt": "z",
+                      "response": "A"}]),
+         [r"id 'm'.*answer 'z'"]),
         (["validate", "{f}"], "", [r"p\.json: no items"]),
         (["validate", "{f}", "--strict"], "\n", [r"no items"]),
         (["validate", "{f}"], BINARY, [r"p\.json: not UTF-8"]),
@@ -115,6 +123,22 @@ def test_bad_file_is_one_clear_error(argv, content, patterns, tmp_path, capsys):
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
     argv = [a.format(f=path, d=tmp_path / "out") for a in argv]
     _one_clear_error(capsys, main(argv), *patterns)
+
+
+def test_official_mode_scores_answer_outside_choices_as_the_script_does_with_a_warning(
+    tmp_path, capsys
+):
+    path = tmp_path / "p.json"
+    outside = dict(ITEM, id="b", answer="Dog", model_output="Dog")  # the script's text match
+    path.write_text(json.dumps([ITEM, outside]))
+    assert main(["score", str(path), "--benchmark", "mmau", "--mode", "official", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["correct"] == 2
+    assert re.fullmatch(
+        r"audiomcq score: warning: 1 item\(s\) have an answer that is none of their choices: "
+        r"record 2 \(id 'b'\).*scored as the official script does \(by text match\)\n",
+        captured.err,
+    ), captured.err
 
 
 def test_benchmark_name_is_case_insensitive(tmp_path, capsys):
@@ -178,3 +202,206 @@ def test_dotted_reward_does_not_import_from_the_working_directory(tmp_path, monk
         resolve_reward("my_rewards_rel.f")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert resolve_reward("my_rewards_rel.f")(["c"]) == [1.0]
+
+
+def _grpo_recipe(tmp_path, **overrides):
+    yaml = pytest.importorskip("yaml")
+    from tests.trl_fixtures import tiny_checkpoint, trl_data
+
+    config = {
+        "model_name_or_path": str(tiny_checkpoint("qwen2.5-omni")),
+        "dataset_name": str(trl_data(tmp_path / "data") / "grpo" / "mixed"),
+        "reward_funcs": ["accuracy"],
+        "num_generations": 2,
+        "per_device_train_batch_size": 4,
+        "max_completion_length": 4,
+        "max_steps": 1,
+        "use_cpu": True,
+        "report_to": "none",
+        "output_dir": str(tmp_path / "out"),
+    }
+    path = tmp_path / "recipe.yaml"
+    config.update(overrides)
+    path.write_text(yaml.safe_dump({k: v for k, v in config.items() if v is not None}))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("stage", "overrides", "extra", "patterns"),
+    [
+        ("grpo", {"reward_funcs": ["accuracyy"]}, [],
+         [r"reward_funcs: unknown reward 'accuracyy'\. Did you mean 'accuracy'"]),
+        ("grpo", {"reward_funcs": ["audiomcq_plugins.integrations.trl.rewards.accuracyy_reward"]},
+         [], [r"'accuracyy_reward' is not in .*Did you mean 'accuracy_reward'"]),
+        ("grpo", {"learning_rat": 1e-3}, [],
+         [r"unknown recipe key 'learning_rat'.*did you mean 'learning_rate'"]),
+        ("sft", {"num_train_epoch": 2}, [],
+         [r"train sft: unknown recipe key 'num_train_epoch'.*'num_train_epochs'"]),
+        ("grpo", {}, ["--max_stpes", "2"], [r"unknown flag 'max_stpes'.*'max_steps'"]),
+    ],
+)  # fmt: skip
+def test_train_argument_mistake_is_one_line_before_launch(
+    stage, overrides, extra, patterns, tmp_path, capsys, monkeypatch
+):
+    """No process is launched: a typo is reported instead of accelerate's usage or tracebacks."""
+    pytest.importorskip("trl")
+    import accelerate.commands.launch as launch
+
+    recipe = _grpo_recipe(tmp_path, **overrides)
+    if stage == "sft":  # GRPO-only keys would be (rightly) refused first
+        grpo_only = dict.fromkeys(["reward_funcs", "num_generations", "max_completion_length"])
+        recipe = _grpo_recipe(tmp_path, **grpo_only, **overrides)
+    monkeypatch.setattr(launch, "launch_command", lambda args: pytest.fail("launched"))
+    rc = main(["train", stage, "--config", str(recipe), *extra])
+    err = _one_clear_error(capsys, rc, r"^audiomcq: error: train ", *patterns)
+    assert len([line for line in err.splitlines() if "audiomcq" in line]) == 1, err
+
+
+@pytest.mark.slow
+def test_literal_trl_grpo_reward_typo_names_our_rewards(tmp_path):
+    """TRL resolves the dotted path itself (its own traceback); the message names ours."""
+    pytest.importorskip("trl")
+    import subprocess
+    import sys
+
+    from tests.trl_fixtures import subprocess_env
+
+    bad = "audiomcq_plugins.integrations.trl.rewards.acuracy_reward"
+    recipe = _grpo_recipe(tmp_path, reward_funcs=[bad])
+    proc = subprocess.run(
+        [sys.executable, "-m", "trl.cli.main", "grpo", "--config", str(recipe)],
+        cwd=tmp_path, env=subprocess_env(), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert re.search(
+        r"AttributeError: reward 'acuracy_reward' is not in audiomcq_plugins\.integrations\.trl"
+        r"\.rewards\. Did you mean 'accuracy_reward'.*Its rewards: accuracy_reward, format_reward",
+        proc.stderr,
+    ), proc.stderr[-3000:]
+
+
+# --- missing optional dependencies: the extra and the pip line, no traceback ---------------
+
+_BLOCKER = """
+import os, sys
+_BLOCKED = tuple(n for n in os.environ["AUDIOMCQ_TEST_BLOCK"].split(",") if n)
+
+class _Block:  # as if the modules were not installed
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in _BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, _Block())
+"""
+
+
+def _without_modules(tmp_path, modules: str, argv: list[str]):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    hook = tmp_path / "hook"
+    hook.mkdir(exist_ok=True)
+    (hook / "sitecustomize.py").write_text(_BLOCKER)
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, AUDIOMCQ_TEST_BLOCK=modules, HF_HUB_OFFLINE="1")
+    env["PYTHONPATH"] = os.pathsep.join([str(hook), root])
+    return subprocess.run(
+        [sys.executable, "-m", "audiomcq_plugins", *argv],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("modules", "argv", "extra"),
+    [
+        ("lm_eval", ["eval", "--help"], "lm-eval"),
+        ("torch", ["eval", "--model", "audiomcq-hf", "--tasks", "arc_easy"], "lm-eval"),
+        ("torch", ["tiny-model", "--out", "m"], "hf"),
+        ("trl", ["train", "grpo", "--config", "r.yaml"], "trl"),
+        ("matplotlib", ["report", "results", "--out", "r"], "plots"),
+    ],
+)  # fmt: skip
+def test_missing_extra_names_it_and_the_pip_line(modules, argv, extra, tmp_path):
+    proc = _without_modules(tmp_path, modules, argv)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    line = (
+        rf"^audiomcq: error: `audiomcq {argv[0]}` needs the optional dependency "
+        rf"'{modules}' \(extra '{extra}'\), which is not installed: "
+        rf"pip install 'audiomcq-plugins\[{extra}\]'$"
+    )
+    assert re.match(line, proc.stderr.strip()), proc.stderr
+
+
+def test_help_lists_installed_extras_and_works_without_them(tmp_path):
+    proc = _without_modules(tmp_path, "torch,matplotlib", ["--help"])
+    assert proc.returncode == 0, proc.stderr
+    text = " ".join(proc.stdout.split())
+    assert re.search(r"optional extras installed: data; not installed: hf, .*plots", text), text
+
+
+# --- Hub downloads: only the loader's files, at the pinned revision --------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("mmau_test_mini", ["mmau-test-mini.json", "test-mini-audios/*"]),
+        ("mmar", ["MMAR-meta.jsonl", "audio/*"]),
+        ("dcase2026_task5_dev", ["dev.jsonl", "dev_audios/*"]),
+        ("mmsu", ["*.parquet", "data/*.parquet"]),
+    ],
+)
+def test_hub_download_fetches_only_the_loaders_files(name, expected, tmp_path, monkeypatch):
+    import dataclasses
+
+    import huggingface_hub
+
+    from audiomcq_plugins.benchmarks.spec import get_spec
+
+    calls = []
+
+    def snapshot_download(**kwargs):
+        calls.append(kwargs)
+        return str(write_fixture(name, tmp_path / "snap", n=2))
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", snapshot_download)
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    spec = get_spec(name)
+    assert len(spec.load(hub=True).items) == 2
+    (call,) = calls
+    assert call["repo_id"] == spec.hub_id and call["repo_type"] == "dataset"
+    assert call["revision"] is None  # no Hub commit is recorded for the built-ins
+    assert set(expected) <= set(call["allow_patterns"])
+    assert all(p in spec.metadata or "audio" in p for p in call["allow_patterns"])
+    pinned = dataclasses.replace(spec, hub_revision="0123abc")
+    pinned.load(hub=True)
+    assert calls[-1]["revision"] == "0123abc"
+
+
+def test_every_shipped_recipe_passes_the_pre_launch_checks():
+    """No false alarm: the checks accept every recipe we ship (GPU recipes with --use_cpu)."""
+    pytest.importorskip("trl")
+    import importlib
+    from pathlib import Path
+
+    from accelerate.commands.launch import launch_command_parser
+
+    from audiomcq_plugins.cli.train_checks import check_rewards, check_unknown_keys
+
+    recipes = Path(__file__).resolve().parents[1] / "audiomcq_plugins" / "trl_recipes"
+    paths = [p for p in sorted(recipes.rglob("*.yaml")) if p.parent.name != "accelerate"]
+    assert len(paths) >= 10
+    for path in paths:
+        stage = "grpo" if "grpo" in path.name else "sft"
+        parser = importlib.import_module(f"audiomcq_plugins.integrations.trl.{stage}").make_parser()
+        argv = ["--config", str(path), "--use_cpu", "--bf16", "false"]
+        parsed = parser.parse_args_and_config(
+            argv, return_remaining_strings=True, separate_remaining_strings=True
+        )
+        check_unknown_keys(stage, parser, launch_command_parser(), parsed[-2], parsed[-1])
+        if stage == "grpo":
+            check_rewards(parsed[0].reward_funcs)

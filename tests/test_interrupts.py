@@ -79,3 +79,68 @@ def test_interrupted_parallel_prepare_stops_cleanly_and_resumes(how, tmp_path):
     assert "resumed:" in again.stdout
     ids = [it.id for it in load_items(out / "mmau_test_mini.jsonl")]
     assert len(ids) == len(set(ids)) == N
+
+
+@pytest.mark.slow
+def test_interrupted_eval_stops_cleanly_and_resumes_from_its_cache(tmp_path):
+    """Ctrl-C mid-run of `audiomcq eval`: one line, status 130, nothing left running; the
+    same command with --use_cache then reuses every answer committed before the interrupt
+    (lm-eval commits per chunk of ``models.CHUNK`` requests, so a short run may have none)."""
+    pytest.importorskip("lm_eval")
+    import sqlite3
+
+    from audiomcq_plugins.models.tiny import build_tiny_model
+
+    n = 16
+    write_fixture("audiomcq_synth", tmp_path / "data" / "audiomcq_synth", n=n, max_seconds=0.5)
+    model = build_tiny_model("qwen2-audio", tmp_path / "model")
+    cache = tmp_path / "cache"
+    cmd = [sys.executable, "-m", "audiomcq_plugins", "eval", "--data-dir", str(tmp_path / "data")]
+    cmd += ["--model", "audiomcq-hf", "--model_args", f"pretrained={model}", "--device", "cpu"]
+    cmd += ["--tasks", "audiomcq_synth", "--batch_size", "1", "--use_cache", str(cache)]
+    cmd += ["--gen_kwargs", "max_gen_toks=4", "--output_path", str(tmp_path / "out")]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    env["AUDIOMCQ_CACHE"] = str(tmp_path / "audiomcq-cache")
+    db = tmp_path / "cache_rank0.db"
+
+    def answered() -> int:
+        """Answers in lm-eval's cache; -1 until the cache (made just before the run) exists."""
+        if not db.is_file():
+            return -1
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+                return con.execute("SELECT COUNT(*) FROM unnamed").fetchone()[0]
+        except sqlite3.OperationalError:  # created, table not yet
+            return -1
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, cwd=tmp_path, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while answered() < 0:
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        assert time.monotonic() < deadline, "eval answered nothing in time"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError("eval did not end within 60 s of Ctrl-C") from None
+    deadline = time.monotonic() + 10
+    while _group_alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    leftover = _group_alive(proc.pid)
+    if leftover:
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert not leftover, "processes outlived the interrupted eval"
+    assert proc.returncode == 130, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    assert err.strip().splitlines()[-1].startswith("audiomcq eval: interrupted; re-run"), err
+    done = answered()
+    assert 0 <= done < n, done
+
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path,
+                           timeout=600)  # fmt: skip
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"Cached requests: {done}, Requests remaining: {n - done}" in again.stderr
+    assert answered() == n

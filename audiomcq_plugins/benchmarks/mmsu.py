@@ -44,6 +44,7 @@ MMSU = BenchmarkSpec(
     layout="data/*.parquet (columns id, audio{bytes,path}, question, choice_a..choice_d, "
     "answer_gt, category, sub-category, ...)",
     hub_id="ddwang2000/MMSU",
+    hub_audio=(),  # the audio is inside the parquet files
     default_prompt="mmsu",
     official_scorer="mmsu-official",
     breakdowns=("category", "sub-category", "sub-sub-category", "task_name"),

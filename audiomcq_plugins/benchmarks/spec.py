@@ -82,6 +82,9 @@ class BenchmarkSpec:
     revision: str | None = None
     #: the Hub revision to download (a commit or tag); None = the default branch
     hub_revision: str | None = None
+    #: glob patterns of the audio a Hub download fetches besides the metadata; None: the
+    #: ``audio_dir`` / ``audio_root_template`` folder of ``options`` (see :meth:`hub_files`)
+    hub_audio: tuple[str, ...] | None = None
     #: sha256 of the pinned metadata file, when known; recorded as ``content_hash_matches_pin``
     expected_sha256: str | None = None
     default_prompt: str = "r1aqa"
@@ -193,11 +196,32 @@ class BenchmarkSpec:
             f"data_dir=DIR in Python), or set {ENV_VAR} to a folder holding {self.name}/."
         )
 
+    def hub_files(self) -> list[str] | None:
+        """``allow_patterns`` of a Hub download: the metadata patterns plus the audio (
+        :attr:`hub_audio`, else the layout's audio folder); None (the whole repository) only
+        when the layout names no audio location."""
+        audio = self.hub_audio
+        if audio is None:
+            folder = self.options.get("audio_dir") or str(
+                self.options.get("audio_root_template", "")
+            ).split("{")[0].rstrip("/")
+            if not folder:
+                return None
+            audio = (f"{folder}/*",)
+        return [*self.metadata, *audio]
+
     def _download(self) -> Path:
+        """Fetch only :meth:`hub_files` at :attr:`hub_revision` (the default branch when no
+        revision is pinned)."""
         from huggingface_hub import snapshot_download
 
         return Path(
-            snapshot_download(repo_id=self.hub_id, repo_type="dataset", revision=self.hub_revision)
+            snapshot_download(
+                repo_id=self.hub_id,
+                repo_type="dataset",
+                revision=self.hub_revision,
+                allow_patterns=self.hub_files(),
+            )
         )
 
     # -- loading ------------------------------------------------------------------------

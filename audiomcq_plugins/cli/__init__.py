@@ -5,6 +5,7 @@ theirs through the ``register_commands`` hook (:func:`add_plugin_commands`)."""
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import inspect
 import os
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="audiomcq",
         description="Audio multiple-choice benchmarks, contribution-aware evaluation and "
         "post-training.",
+        epilog=_extras_epilog(),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -47,6 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
         importlib.import_module(f"audiomcq_plugins.cli.{name}").add_parser(sub)
     add_plugin_commands(sub)
     return parser
+
+
+def _extras_epilog() -> str:
+    from audiomcq_plugins.extras import installed_extras
+
+    installed, missing = installed_extras()
+    text = f"optional extras installed: {', '.join(installed) or 'none'}"
+    if missing:
+        text += f"; not installed: {', '.join(missing)} (pip install 'audiomcq-plugins[EXTRA]')"
+    return text
 
 
 def add_plugin_commands(sub: argparse._SubParsersAction) -> None:
@@ -87,11 +99,14 @@ def _run_command(args: argparse.Namespace) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
-        hint = getattr(args, "interrupt_hint", "")
-        print(f"audiomcq {args.command}: interrupted{'; ' + hint if hint else ''}", file=sys.stderr)
-        return 130
+        pass  # reported below, once the interrupted frames are gone
     finally:
         signal.signal(signal.SIGTERM, previous)
+    # progress bars of the unwound frames print their last state when collected: before ours
+    gc.collect()
+    hint = getattr(args, "interrupt_hint", "")
+    print(f"audiomcq {args.command}: interrupted{'; ' + hint if hint else ''}", file=sys.stderr)
+    return 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,6 +128,14 @@ def main(argv: list[str] | None = None) -> int:
         args.extra = extra
     try:
         return _run_command(args)
+    except ModuleNotFoundError as exc:  # an optional extra is not installed
+        from audiomcq_plugins.extras import missing_module_message
+
+        msg = missing_module_message(exc.name or "", args.command)
+        if msg is None:
+            raise
+        print(f"audiomcq: error: {msg}", file=sys.stderr)
+        return 2
     except (CLIError, FileNotFoundError, ValueError, KeyError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"audiomcq: error: {msg}", file=sys.stderr)

@@ -20,7 +20,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="benchmark data root (sets AUDIOMCQ_DATA_DIR for this run)",
     )
-    p.set_defaults(func=run, accepts_extra=True)
+    p.set_defaults(
+        func=run,
+        accepts_extra=True,
+        interrupt_hint="re-run the same command with --use_cache DB to reuse the answers "
+        "computed so far",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,6 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import matplotlib  # noqa: F401  (the plots extra: checked before any result is read)
+
     from audiomcq_plugins.contribution.report import write_report
 
     print(write_report(args.results, args.out, with_html=args.html))

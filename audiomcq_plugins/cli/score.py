@@ -49,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
     except (InputError, RegistryError, OSError) as exc:
         msg = str(exc)
         raise CLIError(msg if args.pred_file in msg else f"{args.pred_file}: {msg}") from None
+    for warning in report.warnings:
+        print(f"audiomcq score: warning: {warning}", file=sys.stderr)
     if args.json:
         json.dump(report.to_dict(), sys.stdout)
         sys.stdout.write("\n")

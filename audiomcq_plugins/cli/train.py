@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import subprocess
 from pathlib import Path
 
 
@@ -79,6 +80,8 @@ def launch(stage: str, argv: list[str]) -> None:
     from accelerate.commands.launch import launch_command, launch_command_parser
     from trl.cli.accelerate_config import resolve_accelerate_config_argument
 
+    from audiomcq_plugins.cli import CLIError
+    from audiomcq_plugins.cli.train_checks import check_rewards, check_unknown_keys
     from audiomcq_plugins.integrations.trl.data import validate_dataset
 
     module = f"audiomcq_plugins.integrations.trl.{stage}"
@@ -87,11 +90,27 @@ def launch(stage: str, argv: list[str]) -> None:
         argv, return_remaining_strings=True, separate_remaining_strings=True
     )
     script_args, config_remaining, cli_remaining = parsed[0], parsed[-2], parsed[-1]
+    launch_parser = launch_command_parser()
+    check_unknown_keys(
+        stage,
+        parser,
+        launch_parser,
+        resolve_accelerate_config_argument(config_remaining),
+        resolve_accelerate_config_argument(cli_remaining),
+    )
+    if stage == "grpo":
+        check_rewards(script_args.reward_funcs)
     if script_args.dataset_name and Path(script_args.dataset_name).exists():
         validate_dataset(script_args.dataset_name, stage)
     launch_args = resolve_accelerate_config_argument(config_remaining + cli_remaining)
     script_argv = _without(argv, cli_remaining)
-    launch_command(launch_command_parser().parse_args([*launch_args, "-m", module, *script_argv]))
+    try:
+        launch_command(launch_parser.parse_args([*launch_args, "-m", module, *script_argv]))
+    except subprocess.CalledProcessError as exc:  # the child printed its own error
+        raise CLIError(
+            f"train {stage}: the training process exited with status {exc.returncode} "
+            "(its output is above)"
+        ) from None
 
 
 def _without(tokens: list[str], remove: list[str]) -> list[str]:

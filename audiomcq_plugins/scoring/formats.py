@@ -149,8 +149,14 @@ def read_records(path: str | Path) -> list[Record]:
 
 
 def _scored(
-    records: list[Record], fmt: ScoreFormat, mode: str, scorer: Callable[..., Any]
+    records: list[Record],
+    fmt: ScoreFormat,
+    mode: str,
+    scorer: Callable[..., Any],
+    outside: list[str],
 ) -> Iterator[tuple[str, Any, Record]]:
+    """Verdicts per record; items whose answer is none of their choices go to ``outside``."""
+    from audiomcq_plugins.scoring.extract import key
     from audiomcq_plugins.scoring.matchers import DROPPED
 
     for n, record in enumerate(records, 1):
@@ -180,6 +186,8 @@ def _scored(
                 "correct option's text; add it from the benchmark metadata"
             )
         choices = fmt.read_choices(n, record)
+        if answer and key(answer) not in {key(c) for c in choices if isinstance(c, str)}:
+            outside.append(f"{_where(n, record)} (answer {answer!r}, choices {choices!r})")
         yield item_id, scorer(prediction, choices, answer), record
 
 
@@ -234,13 +242,16 @@ def score_records(
     scorer_name = scorer or (fmt.official_scorer if mode == "official" else "strict")
     fn = plugins.get("scorers", scorer_name)
     fields = fmt.breakdown if mode == "official" else fmt.breakdown + fmt.strict_extra
+    outside: list[str] = []
     report = aggregate(
-        _scored(records, fmt, mode, fn),
+        _scored(records, fmt, mode, fn, outside),
         fields,
         benchmark=benchmark,
         mode=mode,
         scorer=scorer_name,
     )
+    if outside:
+        _answers_outside_choices(outside, report)
     if not report.total:
         raise InputError(
             f"none of the {len(records)} records counts under the official rules (no "
@@ -248,6 +259,21 @@ def score_records(
             "script would divide by zero. Check the prediction key, or use --mode strict"
         )
     return report
+
+
+def _answers_outside_choices(outside: list[str], report: Report) -> None:
+    """Strict: refuse (no prediction could be right, so the item would count as a silent miss).
+    Official: score as the official script does, with a warning in the report."""
+    listed = "; ".join(outside)
+    listed = listed if len(listed) <= 600 else listed[:597] + "..."
+    what = f"{len(outside)} item(s) have an answer that is none of their choices: {listed}"
+    if report.mode != "official":
+        raise InputError(
+            f"{what}. Strict scoring cannot count them right or wrong: fix the answers (use "
+            "the benchmark's pinned metadata), or use --mode official to score them as the "
+            "official script does"
+        )
+    report.warnings.append(f"{what}; scored as the official script does (by text match)")
 
 
 def score_file(

@@ -73,6 +73,8 @@ class Report:
     dropped: int = 0
     breakdown: dict[str, dict[str, Group]] = field(default_factory=dict)
     verdicts: list[tuple[str, Verdict]] = field(default_factory=list)
+    #: problems with the input that did not stop the scoring (shown on stderr)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def items(self) -> list[dict[str, Any]]:
@@ -107,6 +109,7 @@ class Report:
                 for name, groups in self.breakdown.items()
             },
             "items": self.items,
+            "warnings": self.warnings,
         }
 
 
