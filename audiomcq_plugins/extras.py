@@ -30,6 +30,7 @@ INCLUDES: dict[str, tuple[str, ...]] = {
 #: The extra each built-in command needs (its whole feature set).
 COMMAND_EXTRAS: dict[str, str] = {
     "eval": "lm-eval",
+    "lighteval": "lighteval",
     "tiny-model": "hf",
     "train": "trl",
     "report": "plots",
