@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -157,6 +158,7 @@ def evaluate(run: Run, name: str, model: Path, heldout_suite: Path) -> dict[str,
     from audiomcq_plugins.prompts import AUDIOMCQ_SYSTEM_PROMPT
 
     out = run.out / "eval" / name
+    shutil.rmtree(out, ignore_errors=True)  # an earlier run's results would vote twice
     argv = [
         "eval",
         "--model",
