@@ -6,12 +6,17 @@
    (:mod:`audiomcq_plugins.pretrain`; cached, rebuilt when its inputs change);
 3. Weak-to-Strong through the literal ``trl sft`` (weak items) and ``trl grpo`` (strong items)
    with ``trl_recipes/tiny/weak_to_strong_{sft,grpo}.yaml``;
-4. ``audiomcq eval`` (lm-eval) of the base and the trained model on the held-out suite, with
-   the clip and with silence.
+4. ``audiomcq eval`` (lm-eval) of the base, the weak-SFT and the trained model on the held-out
+   suite, with the clip and with silence;
+5. ``audiomcq contribution label --from-samples``: weak/strong labels of the held-out suite by
+   the silent-audio vote of those three models (2 of 3), compared with the labels known by
+   construction (precision and recall of "weak");
+6. ``audiomcq report``: ``report.md`` and PNG charts of the three models' audio reliance.
 
 Everything lands in ``--out`` (default ``runs/demo``): ``commands.txt`` (every command run, in
 order), ``summary.json`` (headline numbers, per-stage wall and CPU seconds), lm-eval's results
-and samples under ``eval/``, the ``trl`` logs and checkpoints under ``train/``.
+and samples under ``eval/``, the ``trl`` logs and checkpoints under ``train/``, the labels and
+their comparison with the construction under ``labels/``, the report under ``report/``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -28,10 +34,11 @@ from typing import Any
 from audiomcq_plugins import pretrain, tiny_recipe
 
 TASKS = ("audiomcq_synth", "audiomcq_synth_silent")
-#: In order. The contribution labels (``audiomcq contribution label``, from the silent samples
-#: of the evaluated models) and the report (``audiomcq report``) join here as they land: one
-#: name and one call in :func:`main` each.
-STAGES = ("suite", "hearing_base", "weak_to_strong", "eval")
+#: In order; one name and one call in :func:`main` each.
+STAGES = ("suite", "hearing_base", "weak_to_strong", "eval", "labels", "report")
+#: The evaluated models (``eval/<name>``): the hearing base, after weak SFT, after GRPO. Their
+#: silent runs are the three voters of the contribution labels.
+MODELS = ("base", "sft", "trained")
 #: ``--quick``: a few steps of every stage on a handful of items (the wiring test).
 QUICK = {
     "train_items": 48,
@@ -137,12 +144,21 @@ def train_stage(run: Run, stage: str, recipe: str, overrides: dict[str, Any]) ->
     }
 
 
+def audiomcq(run: Run, argv: list[str], what: str) -> None:
+    """One ``audiomcq`` command, in process, logged to ``commands.txt``."""
+    from audiomcq_plugins.cli import main as cli
+
+    run.command(["audiomcq", *argv])
+    if cli(argv):
+        raise SystemExit(f"{what} failed (command in {run.commands})")
+
+
 def evaluate(run: Run, name: str, model: Path, heldout_suite: Path) -> dict[str, Any]:
     """``audiomcq eval`` (lm-eval) of ``model`` on the held-out suite, clip and silent."""
-    from audiomcq_plugins.cli import main as audiomcq
     from audiomcq_plugins.prompts import AUDIOMCQ_SYSTEM_PROMPT
 
     out = run.out / "eval" / name
+    shutil.rmtree(out, ignore_errors=True)  # an earlier run's results would vote twice
     argv = [
         "eval",
         "--model",
@@ -162,13 +178,39 @@ def evaluate(run: Run, name: str, model: Path, heldout_suite: Path) -> dict[str,
         str(out),
         "--log_samples",
     ]
-    run.command(["audiomcq", *argv])
-    if audiomcq(argv):
-        raise SystemExit(f"audiomcq eval of {name} failed (command in {run.commands})")
+    audiomcq(run, argv, f"audiomcq eval of {name}")
     files = sorted(out.rglob("results_*.json"), key=lambda p: p.stat().st_mtime)
     results = json.loads(files[-1].read_text())
     (out / "breakdown.txt").write_text(breakdown_table(results) + "\n")
     return {"results_file": str(files[-1]), **headline(results)}
+
+
+def label(run: Run, heldout_suite: Path) -> dict[str, Any]:
+    """The silent-audio vote of the evaluated models (from their samples), compared with the
+    held-out suite's labels known by construction."""
+    from audiomcq_plugins.benchmarks.spec import get_spec
+    from audiomcq_plugins.contribution import labels, recovery
+
+    out = run.out / "labels"
+    labels_file = out / "heldout_labels.jsonl"
+    samples = [str(run.out / "eval" / name) for name in MODELS]
+    argv = ["contribution", "label", "--task", TASKS[0], "--from-samples", *samples]
+    audiomcq(run, [*argv, "--out", str(labels_file)], "audiomcq contribution label")
+    items = get_spec(TASKS[0]).load(heldout_suite).items
+    truth = {item.id: str(item.audio_contribution) for item in items}
+    result = recovery.recovery(truth, labels.read(labels_file)[1])
+    (out / "recovery.json").write_text(json.dumps(result, indent=2) + "\n")
+    for line in recovery.describe(result):
+        run.say("  " + line)
+    return {"labels_file": str(labels_file), **result}
+
+
+def report(run: Run) -> str:
+    """``audiomcq report`` over the clip and silent runs of the evaluated models."""
+    out = run.out / "report"
+    argv = ["report", *(str(run.out / "eval" / name) for name in MODELS), "--out", str(out)]
+    audiomcq(run, argv, "audiomcq report")
+    return str(out / "report.md")
 
 
 def headline(results: dict[str, Any]) -> dict[str, float]:
@@ -248,10 +290,16 @@ def main(argv: list[str] | None = None) -> int:
     done()
 
     done = run.stage("eval", "audiomcq eval (lm-eval), held-out suite, clip and silence")
-    summary["eval"] = {
-        "base": evaluate(run, "base", base, heldout_suite),
-        "trained": evaluate(run, "trained", grpo_dir, heldout_suite),
-    }
+    models = dict(zip(MODELS, (base, sft_dir, grpo_dir), strict=True))
+    summary["eval"] = {name: evaluate(run, name, m, heldout_suite) for name, m in models.items()}
+    done()
+
+    done = run.stage("labels", "contribution labels: silent-audio vote of the three models")
+    summary["labels"] = label(run, heldout_suite)
+    done()
+
+    done = run.stage("report", "audiomcq report: clip vs silence, weak/strong, charts")
+    summary["report"] = report(run)
     done()
 
     summary["stages"] = run.stages
@@ -263,17 +311,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_headline(summary: dict[str, Any]) -> None:
+    """The last lines: where everything is, then the headline numbers."""
     out = Path(summary["out"])
-    base, trained = summary["eval"]["base"], summary["eval"]["trained"]
-    print(f"\nheld-out strong items (need the audio; chance 25 %), {summary['out']}")
-    for name, r in (("hearing base", base), ("Weak-to-Strong", trained)):
+    names = {"base": "hearing base", "sft": "weak SFT", "trained": "Weak-to-Strong"}
+    print(f"\nresults: {out / 'eval'}  commands: {out / 'commands.txt'}")
+    print(f"summary: {out / 'summary.json'}  labels: {summary['labels']['labels_file']}")
+    print(f"report:  {summary['report']} (+ PNG charts beside it)")
+    print("held-out items, accuracy (strong items need the audio; chance 25 %):")
+    for name, r in summary["eval"].items():
         pct = {k: f"{100 * v:5.1f} %" for k, v in r.items() if isinstance(v, float)}
         print(
-            f"  {name:<15} strong {pct['strong']}  silent {pct['strong_silent']}"
+            f"  {names.get(name, name):<15} strong {pct['strong']}  silent {pct['strong_silent']}"
             f"  weak {pct['weak']}  unparsed {pct['unparsed']}"
         )
-    print(f"results: {out / 'eval'}  commands: {out / 'commands.txt'}")
-    print(f"summary: {out / 'summary.json'}")
+    lab = summary["labels"]
+    print(
+        f"silent-audio vote (2 of 3) vs construction: precision(weak) "
+        f"{lab['precision_weak']:.3f}  recall(weak) {lab['recall_weak']:.3f}  "
+        f"({lab['voted_weak']} voted weak, {lab['constructed_weak']} weak of {lab['items']})"
+    )
     print(
         f"done in {summary['total_seconds']:.0f} s "
         f"({summary['total_cpu_seconds']:.0f} s of CPU, training subprocesses included)"

@@ -15,6 +15,8 @@ import argparse
 
 from audiomcq_plugins.benchmarks.synth import SynthConfig, make_example
 from audiomcq_plugins.contribution import labels as labels_mod
+from audiomcq_plugins.contribution import recovery
+from audiomcq_plugins.contribution.vote import VoteError
 
 
 def main() -> None:
@@ -30,20 +32,12 @@ def main() -> None:
         record = make_example(i, cfg)[0]
         truth[record["id"]] = record["audio-contribution"]
     _, voted = labels_mod.read(args.labels)
-    if set(voted) != set(truth):
-        raise SystemExit(
-            f"the labels cover {len(voted)} items, the suite {len(truth)}: use the same n/seed"
-        )
-    counts = {(t, v): 0 for t in ("weak", "strong") for v in ("weak", "strong")}
-    for item_id, t in truth.items():
-        counts[(t, voted[item_id])] += 1
-    tp, fp, fn = counts[("weak", "weak")], counts[("strong", "weak")], counts[("weak", "strong")]
-    precision = tp / (tp + fp) if tp + fp else float("nan")
-    recall = tp / (tp + fn) if tp + fn else float("nan")
-    print(f"items {len(truth)}  constructed weak {tp + fn}  voted weak {tp + fp}")
-    print(f"precision(weak) {precision:.3f}  recall(weak) {recall:.3f}")
-    for (t, v), c in sorted(counts.items()):
-        print(f"  constructed {t:6s} voted {v:6s} {c}")
+    try:
+        result = recovery.recovery(truth, voted)
+    except VoteError as exc:
+        raise SystemExit(f"{exc}: use the same --n/--seed/--max-seconds") from None
+    for line in recovery.describe(result):
+        print(line)
 
 
 if __name__ == "__main__":

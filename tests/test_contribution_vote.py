@@ -141,3 +141,22 @@ def test_labels_file_lines_and_cli(tmp_path, capsys):
     assert main(["contribution", "label", "--task", "nope", "--from-samples", *dirs, "--out",
                  str(out)]) == 2  # fmt: skip
     assert "no nope_silent" in capsys.readouterr().err
+
+
+def test_recovery_precision_recall_and_item_mismatch():
+    from audiomcq_plugins.contribution import recovery
+
+    truth = {"a": "weak", "b": "weak", "c": "strong", "d": "strong"}
+    voted = {"a": "weak", "b": "strong", "c": "weak", "d": "strong"}
+    result = recovery.recovery(truth, {**voted, "c": "strong"})
+    assert (result["precision_weak"], result["recall_weak"]) == (1.0, 0.5)
+    result = recovery.recovery(truth, voted)
+    assert result["counts"] == {
+        "weak/weak": 1,
+        "weak/strong": 1,
+        "strong/weak": 1,
+        "strong/strong": 1,
+    }
+    assert "precision(weak) 0.500  recall(weak) 0.500" in recovery.describe(result)[1]
+    with pytest.raises(VoteError, match="only known: \\['d'\\]"):
+        recovery.recovery(truth, {k: v for k, v in voted.items() if k != "d"})
