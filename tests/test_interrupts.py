@@ -36,6 +36,24 @@ def _wait_for_results(progress, proc, timeout=60.0) -> None:
     raise AssertionError("prepare produced no result in time")
 
 
+def _end_of_interrupted(proc: subprocess.Popen, what: str, timeout: float) -> str:
+    """Stderr of an interrupted process group, asserting that it ended within ``timeout``
+    seconds and that no process of its group outlived it (leftovers are killed)."""
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError(f"{what} did not end within {timeout} s of the interrupt") from None
+    deadline = time.monotonic() + 10
+    while _group_alive(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    leftover = _group_alive(proc.pid)
+    if leftover:
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert not leftover, f"processes outlived the interrupted {what}"
+    return err
+
+
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_interrupted_parallel_prepare_stops_cleanly_and_resumes(how, tmp_path):
     src = write_fixture("mmau_test_mini", tmp_path / "src", n=N, max_seconds=4.0)
@@ -56,18 +74,7 @@ def test_interrupted_parallel_prepare_stops_cleanly_and_resumes(how, tmp_path):
         os.killpg(proc.pid, signal.SIGINT)
     else:
         proc.send_signal(signal.SIGTERM)
-    try:
-        _, err = proc.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise AssertionError("prepare did not end within 30 s of the interrupt") from None
-    deadline = time.monotonic() + 10
-    while _group_alive(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    leftover = _group_alive(proc.pid)
-    if leftover:
-        os.killpg(proc.pid, signal.SIGKILL)
-    assert not leftover, "worker processes outlived the interrupted prepare"
+    err = _end_of_interrupted(proc, "prepare", timeout=30)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.strip().splitlines() == [
         "audiomcq prepare: interrupted; re-run the same command to continue where it stopped"
@@ -121,18 +128,7 @@ def test_interrupted_eval_stops_cleanly_and_resumes_from_its_cache(tmp_path):
         assert time.monotonic() < deadline, "eval answered nothing in time"
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)
-    try:
-        _, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise AssertionError("eval did not end within 60 s of Ctrl-C") from None
-    deadline = time.monotonic() + 10
-    while _group_alive(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    leftover = _group_alive(proc.pid)
-    if leftover:
-        os.killpg(proc.pid, signal.SIGKILL)
-    assert not leftover, "processes outlived the interrupted eval"
+    err = _end_of_interrupted(proc, "eval", timeout=60)
     assert proc.returncode == 130, err[-3000:]
     assert "Traceback" not in err, err[-3000:]
     assert err.strip().splitlines()[-1].startswith("audiomcq eval: interrupted; re-run"), err
