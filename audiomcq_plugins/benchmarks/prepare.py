@@ -17,21 +17,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import json
 import os
 import re
-import signal
-import threading
 from collections import defaultdict
-from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.audioref import AudioRef, describe
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec, LoadedBenchmark, get_spec
+from audiomcq_plugins.benchmarks.workers import run_interruptibly
 from audiomcq_plugins.cache import write_atomic
 from audiomcq_plugins.items import Item, Problem, ValidationError, write_items
 
@@ -119,76 +115,6 @@ def _read_progress(path: Path, header: dict[str, Any]) -> dict[str, dict[str, An
             if "error" not in entry:
                 done[entry["id"]] = entry
     return done
-
-
-def _check_many(jobs: list[tuple[str, Any, str, str | None, bool]]) -> list[dict[str, Any]]:
-    return [check_clip(job) for job in jobs]
-
-
-def _worker_init() -> None:
-    """Workers leave interrupts to the main process, which stops them (no tracebacks from
-    every worker, no pool shutdown waiting on a worker that died mid-task)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-@contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """End the pool now: cancel queued chunks and terminate the workers, so that an
-    interrupted run neither waits for in-flight chunks nor leaves processes behind."""
-    # The executor has no public way to kill its workers; ``_processes`` is stable since 3.8.
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        proc.join(timeout=5)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
-    # With every worker gone the pool's manager thread sees a broken pool and exits at once;
-    # waiting for it here avoids its race with the interpreter's exit hook.
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _run(
-    jobs: list[tuple[str, Any, str, str | None, bool]], workers: int
-) -> Iterator[dict[str, Any]]:
-    """Results as they complete: in-process for one worker, else chunks on a process pool
-    with a bounded number in flight (embedded audio can be large). Closing the generator
-    early (an interrupt) stops the pool at once."""
-    if workers <= 1:
-        yield from map(check_clip, jobs)
-        return
-    chunks = iter([jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)])
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
-    finished = False
-    try:
-        with _sigint_ignored():  # workers start here; they must not see a Ctrl-C before init
-            pending = {pool.submit(_check_many, c) for c in itertools.islice(chunks, 2 * workers)}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield from future.result()
-                nxt = next(chunks, None)
-                if nxt is not None:
-                    pending.add(pool.submit(_check_many, nxt))
-        finished = True
-    finally:
-        if finished:
-            pool.shutdown(wait=True)
-        else:
-            _stop(pool)
 
 
 def summarize(items: list[Item], spec: BenchmarkSpec) -> dict[str, Any]:
@@ -316,7 +242,9 @@ def _check_clips(
     with open(progress_path, mode, encoding="utf-8") as fh:
         if mode == "w":
             fh.write(json.dumps({"header": header}) + "\n")
-        results = contextlib.closing(_run(jobs, workers or os.cpu_count() or 1))
+        results = contextlib.closing(
+            run_interruptibly(check_clip, jobs, workers or os.cpu_count() or 1, CHUNK)
+        )
         with results as entries:
             for entry in entries:
                 _record(fh, entry, done)
