@@ -409,3 +409,24 @@ def test_every_shipped_recipe_passes_the_pre_launch_checks(monkeypatch):
         check_unknown_keys(stage, parser, launch_command_parser(), parsed[-2], parsed[-1])
         if stage == "grpo":
             check_rewards(parsed[0].reward_funcs)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["report", "{d}", "--out", "{d}/r"],
+        ["contribution", "label", "--task", "mmsu", "--from-samples", "{d}", "--out", "{d}/l"],
+    ],
+    ids=["report", "contribution-label"],
+)
+@pytest.mark.parametrize("content", ["", "not json", "[1, 2]"], ids=["empty", "malformed", "list"])
+def test_results_readers_name_the_bad_file(argv, content, tmp_path, capsys):
+    """A broken lm-eval results file: one line naming it, exit 2, nothing written."""
+    from audiomcq_plugins.cli import main
+
+    bad = tmp_path / "results_2026-01-01T00-00-00.json"
+    bad.write_text(content)
+    assert main([a.format(d=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(bad) in err[0], err
+    assert not (tmp_path / "r").exists() and not (tmp_path / "l").exists()

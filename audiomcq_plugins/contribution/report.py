@@ -279,11 +279,11 @@ def html(md: str) -> str:
 def write_report(paths: Sequence[str | Path], out: str | Path, with_html: bool = False) -> Path:
     """report.md, report.json, one PNG per task (and report.html) in ``out``."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     runs = read_runs(paths, require_samples=False)
     rows, bias = _audio_rows(runs), position.collect(runs, _metrics)
     if not rows and not bias:
         raise ValueError(f"no audio task results under {list(map(str, paths))}")
+    out.mkdir(parents=True, exist_ok=True)  # only once the input is known to be good
     made = {**charts(rows, out), **bias_charts(bias, out)}
     md = markdown(rows, made, bias)
     (out / "report.md").write_text(md, encoding="utf-8")

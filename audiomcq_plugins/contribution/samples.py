@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.contribution.vote import Probe, Verdict, VoteError
+from audiomcq_plugins.recordfiles import read_records
 
 #: Task-name suffixes of the probe variants and the kind of probe each gives.
 PROBE_SUFFIXES = {"silent": "audio", "noise": "audio", "text": "text"}
@@ -95,7 +96,15 @@ def read_runs(dirs: Iterable[str | Path], require_samples: bool = True) -> list[
 
 
 def _runs_of(results_path: Path, require_samples: bool) -> list[Run]:
-    results = json.loads(results_path.read_text(encoding="utf-8"))
+    try:
+        results = json.loads(results_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise VoteError(
+            f"{results_path}: not an lm-eval results JSON ({exc}); pass the --output_path "
+            "folder of an lm-eval run"
+        ) from None
+    if not isinstance(results, dict):
+        raise VoteError(f"{results_path}: not an lm-eval results JSON (no object at the top)")
     stamp = results_path.stem.removeprefix("results_")
     config = results.get("config") or {}
     out = []
@@ -108,8 +117,7 @@ def _runs_of(results_path: Path, require_samples: bool) -> list[Run]:
                 "rerun lm-eval with --log_samples"
             )
         if samples_path.is_file():
-            with samples_path.open(encoding="utf-8") as fh:
-                samples = [json.loads(line) for line in fh if line.strip()]
+            samples = read_records(samples_path)
         out.append(
             Run(
                 task=task,
