@@ -10,6 +10,10 @@ import pytest
 
 from audiomcq_plugins import plugins
 
+# The suite runs as two xdist workers on two cores: one OpenMP thread each, inherited by the
+# training subprocesses too (tiny_recipe.run_trl otherwise gives each of them every core).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 SAMPLE_PLUGIN_DIR = Path(__file__).parent / "sample_plugin"
 
 

@@ -8,6 +8,7 @@ Speed only: results are the same with or without prefetching.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -16,18 +17,21 @@ from typing import Any
 from audiomcq_plugins.models.requests import AudioRequest, length_order
 
 
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, cores or 1)
+
+
 def default_prefetch(device: str) -> bool:
     """Whether encoding the next batch in the background pays: always on an accelerator; on
     CPU only when torch's intra-op threads leave a core free (otherwise the encoding thread
     takes its CPU time from the forward passes)."""
-    import os
-
     import torch
 
     if device != "cpu":
         return True
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return torch.get_num_threads() < (cores or 1)
+    return torch.get_num_threads() < usable_cores()
 
 
 class BatchPipeline:
