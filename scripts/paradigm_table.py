@@ -11,6 +11,9 @@ for all three); only the datasets differ:
 | Mixed-to-Strong | mixed | strong |
 | Weak-to-Strong | weak | strong |
 
+Held-out accuracy is measured after each stage. Each finished stage and measurement is kept in
+the run's folder (``<stage>.done.json``, ``<stage>.heldout.json``), so a re-run resumes.
+
 Prints greedy held-out accuracy on strong and on weak items, each with the clip and with
 silence, with binomial standard errors (1,600 held-out items hold about 700 strong ones: a
 standard error of at most 1.9 points), and writes them to ``--json``::
@@ -23,7 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,27 +47,31 @@ def stderr(p: float, n: int) -> float:
     return math.sqrt(p * (1 - p) / n) if n else float("nan")
 
 
-def train(
-    work: Path, data: Path, base: Path, subsets: tuple[str, str], seed: int
-) -> tuple[Path, float]:
-    """SFT then GRPO of one paradigm; returns the final model and the training seconds."""
-    model, seconds = base, 0.0
-    for stage, subset in zip(("sft", "grpo"), subsets, strict=True):
-        out = work / stage
-        cmd = tiny_recipe.trl_command(
-            stage,
-            tiny_recipe.RECIPES / f"weak_to_strong_{stage}.yaml",
-            {
-                "model_name_or_path": model,
-                "dataset_name": data / "data" / stage / subset,
-                "output_dir": out,
-                "seed": seed,
-            },
-        )
+def cached(path: Path, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``compute()``, remembered in ``path``: a re-run skips what an earlier run finished."""
+    if path.is_file():
+        return json.loads(path.read_text())
+    result = compute()
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def train_stage(run_dir: Path, stage: str, model: Path, dataset: Path, seed: int) -> Path:
+    """One ``trl`` stage of a paradigm (skipped when an earlier run finished it)."""
+    out = run_dir / stage
+    cmd = tiny_recipe.trl_command(
+        stage,
+        tiny_recipe.RECIPES / f"weak_to_strong_{stage}.yaml",
+        {"model_name_or_path": model, "dataset_name": dataset, "output_dir": out, "seed": seed},
+    )
+
+    def run() -> dict[str, Any]:
         log(" ".join(cmd))
-        seconds += tiny_recipe.run_trl(cmd, work / f"{stage}.log")["seconds"]
-        model = out
-    return model, seconds
+        return {"seconds": round(tiny_recipe.run_trl(cmd, run_dir / f"{stage}.log")["seconds"], 1)}
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    cached(run_dir / f"{stage}.done.json", run)
+    return out
 
 
 def measure(model: Path, data: Path) -> dict[str, Any]:
@@ -101,12 +108,15 @@ def main(argv: list[str] | None = None) -> int:
     for seed in [int(s) for s in args.seeds.split(",")]:
         for name in args.paradigms.split(","):
             run_dir = work / "runs" / f"{name}-seed{seed}"
-            start = time.perf_counter()
-            model, seconds = train(run_dir, data, base, PARADIGMS[name], seed)
-            row = {"paradigm": name, "seed": seed, "train_seconds": round(seconds, 1)}
-            row.update(measure(model, data))
-            log(f"{name} seed {seed}: {row} ({time.perf_counter() - start:.0f} s)")
-            rows.append(row)
+            model = base
+            for stage, subset in zip(("sft", "grpo"), PARADIGMS[name], strict=True):
+                model = train_stage(run_dir, stage, model, data / "data" / stage / subset, seed)
+                row = {"paradigm": name, "stage": stage, "seed": seed}
+                row.update(
+                    cached(run_dir / f"{stage}.heldout.json", lambda m=model: measure(m, data))
+                )
+                log(f"{name} seed {seed} after {stage}: {row}")
+                rows.append(row)
     print_table(rows)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
@@ -114,14 +124,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    """Mean over seeds; the standard error is the binomial one of the pooled items."""
+    """One line per paradigm and stage, mean over seeds; the standard error is the binomial
+    one of the pooled items."""
     print(
-        "\n| paradigm | seeds | held-out strong | strong, silent audio | held-out weak "
+        "\n| paradigm | after | seeds | held-out strong | strong, silent audio | held-out weak "
         "| weak, silent audio |"
     )
-    print("| --- | --- | --- | --- | --- | --- |")
-    for name in dict.fromkeys(r["paradigm"] for r in rows):
-        mine = [r for r in rows if r["paradigm"] == name]
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name, stage in dict.fromkeys((r["paradigm"], r["stage"]) for r in rows):
+        mine = [r for r in rows if (r["paradigm"], r["stage"]) == (name, stage)]
         cells = []
         for key, n_key in (
             ("strong", "n_strong"),
@@ -132,7 +143,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             p = sum(r[key] for r in mine) / len(mine)
             n = sum(r[n_key] for r in mine)
             cells.append(f"{100 * p:.1f} ± {100 * stderr(p, n):.1f} %")
-        print(f"| {name} | {len(mine)} | " + " | ".join(cells) + " |")
+        print(f"| {name} | {stage.upper()} | {len(mine)} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
