@@ -142,8 +142,10 @@ class HFAudioLM(BatchPipeline):
         )
 
     def encode(self, requests: Sequence[AudioRequest], texts: Sequence[str] | None = None) -> Any:
-        """Processor outputs for a batch (left padding), on the model's device."""
+        """Processor outputs for a batch (left padding), on the model's device; clips not yet
+        decoded are decoded here (with prefetch, in the background while the model runs)."""
         start = time.perf_counter()
+        requests = [r.resolved() for r in requests]
         texts = list(texts) if texts is not None else [self.prompt_text(r) for r in requests]
         clips = [clip for r in requests for clip in r.audio]
         kwargs: dict[str, Any] = {"text": texts, "return_tensors": "pt", "padding": True}
