@@ -137,7 +137,8 @@ def load_rows(**kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         label = (ac or {}).get(item.id) or ""
         if not subsets.in_shard(position, shard) or (subset and label != subset):
             continue
-        record = replace(item, audio=None).to_dict()  # the clip travels as audio_path
+        # the clip travels as audio_path; the source record is dropped (not copied first)
+        record = replace(item, audio=None, source={}).to_dict()
         record.pop("audio", None)
         record.pop("source", None)
         rows.append(
