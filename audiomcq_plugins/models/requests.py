@@ -30,8 +30,9 @@ class AudioRequest:
     """One prompt. ``audio`` holds float32 mono arrays at 16 kHz or :class:`Clip` objects that
     decode to them (:meth:`resolved`), placed before the text of the last user turn (the
     R1-AQA/AudioMCQ convention). ``messages`` (role/content dicts with string content), when
-    given, replaces ``text`` as the conversation; the audio goes into its last user turn. ``chat=False`` sends ``text`` raw, without the chat template (text-only
-    likelihood scoring, as lm-eval does for plain LMs)."""
+    given, replaces ``text`` as the conversation; the audio goes into its last user turn.
+    ``chat=False`` sends ``text`` raw, without the chat template (text-only likelihood
+    scoring, as lm-eval does for plain LMs)."""
 
     text: str
     audio: tuple[ClipLike, ...] = ()
