@@ -81,7 +81,7 @@ class HFAudioLM(BatchPipeline):
         reuse_features: bool = True,
         placement: dict[str, Any] | None = None,
     ) -> None:
-        from audiomcq_plugins.models import feature_cache
+        from audiomcq_plugins.models import encoder_prefetch, feature_cache
         from audiomcq_plugins.models.processors import load_processor
 
         self.pretrained = str(pretrained)
@@ -104,6 +104,9 @@ class HFAudioLM(BatchPipeline):
         if reuse_features:  # silent runs: one clip for every item (see feature_cache)
             feature_cache.install(self.processor)
             feature_cache.install_encoder(self.model)
+        # the audio encoder runs in the encoding step (overlapping the model when prefetching);
+        # not when the model is split over devices (its inputs move between them)
+        self.encoder_prefetch = None if placement else encoder_prefetch.install(self.model)
         self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
@@ -160,6 +163,16 @@ class HFAudioLM(BatchPipeline):
         self.encode_seconds += time.perf_counter() - start
         return batch
 
+    def prepare(self, requests: Sequence[AudioRequest]) -> Any:
+        """:meth:`encode`, then the audio encoder on the batch when the model's is prefetched
+        (:mod:`.encoder_prefetch`): the batch loop's encoding step."""
+        batch = self.encode(requests)
+        if self.encoder_prefetch is not None:
+            start = time.perf_counter()
+            self.encoder_prefetch.run(batch)
+            self.encode_seconds += time.perf_counter() - start
+        return batch
+
     def _trimmed_samples(self, clips: Sequence[Any]) -> int:
         """Samples to pad a batch to: the longest clip and one STFT window of zeros (so every
         frame over the clip sees the zeros it sees under 30 s padding), in whole hops, at most
@@ -201,7 +214,7 @@ class HFAudioLM(BatchPipeline):
                 out[i] = truncate_at_stops(text, until)
             bar.update(len(idx))
 
-        self._pipeline(requests, lambda idx: self.encode([requests[i] for i in idx]), run, finish)
+        self._pipeline(requests, lambda idx: self.prepare([requests[i] for i in idx]), run, finish)
         bar.close()
         return [t if t is not None else "" for t in out]
 
@@ -230,7 +243,7 @@ class HFAudioLM(BatchPipeline):
         pad = self.tokenizer.pad_token_id
 
         def prepare(idx: list[int]) -> tuple[Any, list[list[int]], int]:
-            batch = self.encode([requests[i] for i in idx])
+            batch = self.prepare([requests[i] for i in idx])
             conts = continuation_ids(self.tokenizer, continuations, idx)
             return batch, conts, append_continuations(batch, conts, pad, self.device)
 
