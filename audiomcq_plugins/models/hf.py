@@ -51,8 +51,12 @@ class HFAudioLM(BatchPipeline):
     generation budget; ``system_prompt`` applies to requests that carry none. ``trim_audio``
     (see :data:`TRIMMED_AUDIO_PROCESSORS`) and ``prefetch`` (encode the next batch in a
     background thread while the model runs; default: :func:`default_prefetch`) change speed
-    only, never results; so does ``reuse_features`` (features of a batch that repeats one clip,
-    as silent runs do, are computed once: :mod:`~audiomcq_plugins.models.feature_cache`).
+    only, never results; so do ``reuse_features`` (features of a batch that repeats one clip,
+    as silent runs do, are computed once: :mod:`~audiomcq_plugins.models.feature_cache`) and
+    ``prefetch_encoder`` (the audio encoder runs in the encoding step, so with ``prefetch`` it
+    overlaps the model too: :mod:`~audiomcq_plugins.models.encoder_prefetch`; never when
+    ``placement`` splits the model). Clips not yet decoded
+    (:class:`~audiomcq_plugins.clips.Clip`) are decoded in the encoding step as well.
     With ``profile=True``,
     :attr:`forward_seconds` accumulates the time spent inside the model's forward passes
     (synchronising CUDA), for throughput measurements. Always kept: :attr:`encode_seconds`
@@ -79,6 +83,7 @@ class HFAudioLM(BatchPipeline):
         prefetch: bool | None = None,
         profile: bool = False,
         reuse_features: bool = True,
+        prefetch_encoder: bool = True,
         placement: dict[str, Any] | None = None,
     ) -> None:
         from audiomcq_plugins.models import encoder_prefetch, feature_cache
@@ -104,9 +109,10 @@ class HFAudioLM(BatchPipeline):
         if reuse_features:  # silent runs: one clip for every item (see feature_cache)
             feature_cache.install(self.processor)
             feature_cache.install_encoder(self.model)
-        # the audio encoder runs in the encoding step (overlapping the model when prefetching);
-        # not when the model is split over devices (its inputs move between them)
-        self.encoder_prefetch = None if placement else encoder_prefetch.install(self.model)
+        # not when the model is split over devices: its inputs move between them
+        self.encoder_prefetch = (
+            encoder_prefetch.install(self.model) if prefetch_encoder and not placement else None
+        )
         self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:

@@ -193,7 +193,9 @@ class AudioMCQHF(DataParallel, AudioLMAdapter):
     Under ``accelerate launch``/``torchrun`` each process evaluates its share of the documents
     (see :mod:`.distributed`); ``parallelize=True`` (with lm-eval's ``device_map``,
     ``max_memory_per_gpu``, ``max_cpu_memory``, ``offload_folder``) splits one model over the
-    GPUs instead, as with lm-eval's ``hf`` model."""
+    GPUs instead, as with lm-eval's ``hf`` model. ``prefetch_encoder=False`` runs the audio
+    encoder inside the model's forward pass again (speed only; see
+    :class:`~audiomcq_plugins.models.hf.HFAudioLM`)."""
 
     def __init__(
         self,
@@ -212,6 +214,7 @@ class AudioMCQHF(DataParallel, AudioLMAdapter):
         max_memory_per_gpu: int | str | None = None,
         max_cpu_memory: int | str | None = None,
         offload_folder: str | None = "./offload",
+        prefetch_encoder: bool | str = True,
         **unused: Any,
     ) -> None:
         super().__init__()
@@ -243,6 +246,7 @@ class AudioMCQHF(DataParallel, AudioLMAdapter):
             trust_remote_code=bool(trust_remote_code),
             revision=revision,
             placement=load,
+            prefetch_encoder=_flag(prefetch_encoder),
         )
 
     @property
