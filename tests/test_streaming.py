@@ -199,3 +199,41 @@ def test_streaming_predictions_equal_the_full_decoding_pass(tmp_path, monkeypatc
         assert any(lazy) is (mode == "")
     assert runs["1"] == runs[""]
     assert len(runs[""][1]) == 4  # 11 items in batches of 3: the order mattered
+
+
+# --- the audio encoder in the encoding step --------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch", ["qwen2-audio", "qwen2.5-omni"])
+def test_the_prefetched_audio_encoder_changes_no_output(tmp_path, arch):
+    pytest.importorskip("transformers")
+    from audiomcq_plugins.models.hf import HFAudioLM
+    from audiomcq_plugins.models.requests import AudioRequest, audio_source
+    from audiomcq_plugins.models.tiny import build_tiny_model
+
+    lm = HFAudioLM(build_tiny_model(arch, tmp_path / "m"), device="cpu", batch_size=3)
+    prefetched = lm.encoder_prefetch
+    assert prefetched is not None
+    requests = []
+    for i, sr in enumerate((8_000, 22_050, 44_100, 16_000, 48_000, 11_025, 32_000)):
+        path = tmp_path / f"c{i}.wav"
+        t = np.arange(int((0.2 + 0.15 * i) * sr)) / sr
+        audio.write_audio(path, (0.3 * np.sin(2 * np.pi * 300 * (i + 1) * t)).astype("f4"), sr)
+        clip = audio_source({"id": str(i), "path": str(path)})
+        requests.append(AudioRequest(f"Which tone is clip {i}?", (clip,)))
+    requests.append(AudioRequest("A text-only question."))
+    outputs = {}
+    for prefetch in (False, True):  # in the loop's thread, then in the background thread
+        lm.prefetch = prefetch
+        lm.encoder_prefetch = None
+        outputs["plain", prefetch] = lm.generate(requests, max_new_tokens=6)
+        lm.encoder_prefetch = prefetched
+        before = prefetched.hits
+        outputs["prefetched", prefetch] = lm.generate(requests, max_new_tokens=6)
+        assert prefetched.hits - before == 3  # every batch with audio got its stored output
+        assert not prefetched.pending
+    assert len(set(map(tuple, outputs.values()))) == 1
+    scores = lm.loglikelihood(requests[:4], [" A", " B", " C", " D"])
+    lm.encoder_prefetch = None
+    assert lm.loglikelihood(requests[:4], [" A", " B", " C", " D"]) == scores

@@ -4,8 +4,10 @@
 Omni checkpoints; the talker is never loaded) and any model whose processor takes ``audio=`` and
 whose chat template takes ``{"type": "audio", "audio": array}`` blocks. Requests are
 :class:`~audiomcq_plugins.models.requests.AudioRequest`; text-only requests work. Batches are
-length-sorted and left-padded; the next batch is encoded (features, tokens) in a background
-thread while the model runs the current one (:mod:`.batching`). Loading: :mod:`.loading`;
+length-sorted (by clip lengths known before decoding, see :mod:`audiomcq_plugins.clips`) and
+left-padded; the next batch is prepared (clips decoded, features and tokens, the audio encoder:
+:mod:`.encoder_prefetch`) in a background thread while the model runs the current one
+(:mod:`.batching`). Loading: :mod:`.loading`;
 continuation scoring: :mod:`.loglik`. torch and transformers are imported when a model is built.
 """
 
