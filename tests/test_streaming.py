@@ -237,3 +237,20 @@ def test_the_prefetched_audio_encoder_changes_no_output(tmp_path, arch):
     scores = lm.loglikelihood(requests[:4], [" A", " B", " C", " D"])
     lm.encoder_prefetch = None
     assert lm.loglikelihood(requests[:4], [" A", " B", " C", " D"]) == scores
+
+
+def test_clip_hashes_are_remembered_across_runs_until_the_file_changes(tmp_path, monkeypatch):
+    import os
+
+    from audiomcq_plugins import cache
+
+    path = tmp_path / "h.wav"
+    path.write_bytes(b"one")
+    first = cache.sha256_file_remembered(path)
+    assert first == cache.sha256_bytes(b"one")
+    with monkeypatch.context() as patched:
+        patched.setattr(cache, "sha256_file", lambda p: pytest.fail("hashed again"))
+        assert cache.sha256_file_remembered(path) == first
+    path.write_bytes(b"two")
+    os.utime(path, ns=(1, 1))
+    assert cache.sha256_file_remembered(path) == cache.sha256_bytes(b"two")
