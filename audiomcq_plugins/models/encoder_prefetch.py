@@ -50,10 +50,10 @@ class EncoderPrefetch:
             self.target = self.inner.audio_tower
             self.original = self.target.forward
             self.target.forward = self._tower_forward
-        else:
-            self.target = model
-            self.original = model.get_audio_features
-            model.get_audio_features = self._features_call
+        else:  # the inner model's forward calls its own method
+            self.target = self.inner
+            self.original = self.inner.get_audio_features
+            self.inner.get_audio_features = self._features_call
 
     # -- in the encoding step ------------------------------------------------------------------
 
