@@ -126,6 +126,66 @@ def _check_header(info: Any, item_id: str | None, source: Any) -> None:
         )
 
 
+def resampled_length(frames: int, sr: int, target_sr: int = SAMPLE_RATE) -> int:
+    """The number of samples :func:`to_target` returns for ``frames`` samples at ``sr``: soxr's
+    one-shot output length, ``frames * target_sr / sr`` rounded half up (exactly, in integers)."""
+    if sr == target_sr or not frames:
+        return int(frames)
+    return (2 * int(frames) * target_sr + sr) // (2 * sr)
+
+
+def _open(source: bytes | str | os.PathLike, item_id: str | None) -> Any:
+    """A soundfile handle for a path or encoded bytes; a missing or empty file is an error."""
+    if isinstance(source, (bytes, bytearray)):
+        if not source:
+            raise AudioError("empty audio bytes", item_id=item_id, source=source)
+        return io.BytesIO(source)
+    path = Path(source)
+    if not path.is_file():
+        raise AudioError(
+            "file not found; check the data root and that the audio was downloaded",
+            item_id=item_id,
+            source=source,
+        )
+    if path.stat().st_size == 0:
+        raise AudioError("file is empty (0 bytes); re-download it", item_id=item_id, source=source)
+    return path
+
+
+def _undecodable(exc: Exception, item_id: str | None, source: Any) -> AudioError:
+    return AudioError(
+        f"cannot decode ({exc}); the file is corrupt, truncated or not "
+        "audio: re-download or convert it",
+        item_id=item_id,
+        source=source,
+    )
+
+
+#: What soundfile raises on a file it cannot read.
+_READ_ERRORS = (RuntimeError, TypeError, ValueError, EOFError)
+
+
+def header_length(
+    source: bytes | str | os.PathLike,
+    *,
+    target_sr: int = SAMPLE_RATE,
+    item_id: str | None = None,
+) -> int:
+    """The length :func:`decode` will return for ``source``, from its header alone (frames and
+    rate, :func:`resampled_length`); the same errors as :func:`decode` for a missing, empty
+    or unreadable file or an implausible header. Decoding checks the prediction
+    (:mod:`audiomcq_plugins.clips`)."""
+    import soundfile as sf
+
+    handle = _open(source, item_id)
+    try:  # as in decode(), so that both report a bad file in the same words
+        info = sf.info(handle)
+        _check_header(info, item_id, source)
+    except (sf.LibsndfileError, *_READ_ERRORS) as exc:
+        raise _undecodable(exc, item_id, source) from None
+    return resampled_length(info.frames, info.samplerate, target_sr)
+
+
 def decode(
     source: bytes | str | os.PathLike,
     *,
@@ -138,35 +198,14 @@ def decode(
 
     if mono not in MONO_MODES:
         raise ValueError(f"mono must be one of {MONO_MODES}, not {mono!r}")
-    if isinstance(source, (bytes, bytearray)):
-        if not source:
-            raise AudioError("empty audio bytes", item_id=item_id, source=source)
-        handle: Any = io.BytesIO(source)
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise AudioError(
-                "file not found; check the data root and that the audio was downloaded",
-                item_id=item_id,
-                source=source,
-            )
-        if path.stat().st_size == 0:
-            raise AudioError(
-                "file is empty (0 bytes); re-download it", item_id=item_id, source=source
-            )
-        handle = path
+    handle = _open(source, item_id)
     try:
         _check_header(sf.info(handle), item_id, source)
         if isinstance(handle, io.BytesIO):
             handle.seek(0)
         data, sr = sf.read(handle, dtype="float32", always_2d=True)
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, EOFError) as exc:
-        raise AudioError(
-            f"cannot decode ({exc}); the file is corrupt, truncated or not "
-            "audio: re-download or convert it",
-            item_id=item_id,
-            source=source,
-        ) from None
+    except (sf.LibsndfileError, *_READ_ERRORS) as exc:
+        raise _undecodable(exc, item_id, source) from None
     if data.shape[0] == 0:
         raise AudioError(
             "decodes to zero samples (truncated or empty); re-download it",
@@ -223,15 +262,20 @@ def load_audio(
     )
 
 
+def n_samples(seconds: float, sr: int = SAMPLE_RATE) -> int:
+    """Samples in ``seconds`` of generated audio (silence, noise)."""
+    return int(round(seconds * sr))
+
+
 def silence(seconds: float = ABLATION_SECONDS, sr: int = SAMPLE_RATE) -> np.ndarray:
-    return np.zeros(int(round(seconds * sr)), dtype=np.float32)
+    return np.zeros(n_samples(seconds, sr), dtype=np.float32)
 
 
 def white_noise(
     seconds: float = ABLATION_SECONDS, *, seed: int = 0, level: float = 0.1, sr: int = SAMPLE_RATE
 ) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    return (level * rng.standard_normal(int(round(seconds * sr)))).astype(np.float32)
+    return (level * rng.standard_normal(n_samples(seconds, sr))).astype(np.float32)
 
 
 ABLATIONS = ("silence", "noise")

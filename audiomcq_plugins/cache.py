@@ -36,6 +36,27 @@ def sha256_file(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
+def sha256_file_remembered(path: str | os.PathLike) -> str:
+    """:func:`sha256_file`, remembered in ``<cache>/file_sha256/`` under the file's resolved
+    path, size and modification time (so a run after the first reads no clip to hash it)."""
+    p = Path(path).resolve()
+    st = p.stat()
+    key = sha256_bytes(f"{p}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+    target = cache_dir("file_sha256") / key
+    try:
+        known = target.read_text()
+        if len(known) == 64:
+            return known
+    except OSError:
+        pass
+    digest = sha256_file(p)
+    try:
+        write_atomic(target, digest.encode())
+    except OSError:  # a read-only cache: hash again next time
+        pass
+    return digest
+
+
 def sha256_files(paths: Sequence[str | os.PathLike]) -> str:
     """sha256 of the one file, or of the sorted ``"<name> <sha256>"`` lines of several."""
     digests = [(Path(p).name, sha256_file(p)) for p in paths]

@@ -33,7 +33,7 @@ from typing import Any
 
 from audiomcq_plugins import audio as audio_mod
 from audiomcq_plugins import plugins
-from audiomcq_plugins.cache import cached_bytes, sha256_bytes, sha256_file
+from audiomcq_plugins.cache import cached_bytes, sha256_bytes, sha256_file_remembered
 from audiomcq_plugins.contribution import subsets
 from audiomcq_plugins.tasks import AUDIO_MODES
 
@@ -137,7 +137,8 @@ def load_rows(**kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         label = (ac or {}).get(item.id) or ""
         if not subsets.in_shard(position, shard) or (subset and label != subset):
             continue
-        record = replace(item, audio=None).to_dict()  # the clip travels as audio_path
+        # the clip travels as audio_path; the source record is dropped (not copied first)
+        record = replace(item, audio=None, source={}).to_dict()
         record.pop("audio", None)
         record.pop("source", None)
         rows.append(
@@ -171,8 +172,9 @@ def load_rows(**kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 
 @lru_cache(maxsize=65536)
 def file_sha256(path: str) -> str:
-    """:func:`audiomcq_plugins.cache.sha256_file`, remembered per path for the run."""
-    return sha256_file(path)
+    """A clip's content hash: :func:`audiomcq_plugins.cache.sha256_file_remembered` (read once
+    across runs, unless the file changes), remembered per path for the run."""
+    return sha256_file_remembered(path)
 
 
 def _seconds(setting: Any, path: str) -> float:

@@ -5,14 +5,18 @@ spent outside the model's forward passes, split into where it goes.
         [--threads 1] [--repeat 3]
 
 Every configuration runs in this process on the same items and the same model, so the ratios
-compare like with like: ``baseline`` is the plain batch loop (30 s feature padding, no
-prefetch), ``trim`` pads audio features to the batch's longest clip, ``trim+prefetch`` (the
-default of :class:`~audiomcq_plugins.models.hf.HFAudioLM`) also encodes the next batch in a
-background thread. Results must be identical across configurations; the script checks it.
+compare like with like: ``baseline`` is the plain batch loop (every clip decoded first, 30 s
+feature padding, no prefetch), ``trim`` pads audio features to the batch's longest clip,
+``trim+prefetch`` also encodes the next batch in a background thread, ``streaming`` (the
+default of :class:`~audiomcq_plugins.models.hf.HFAudioLM` and ``audiomcq eval``) also decodes
+each clip and runs the audio encoder in that background step (:mod:`audiomcq_plugins.clips`,
+:mod:`audiomcq_plugins.models.encoder_prefetch`). Results must be identical across
+configurations; the script checks it.
 
 "Forward" is every call of the model's ``forward`` (prefill and each decoding step inside
 ``generate()``), timed by hooks on the model (CUDA synchronised when on a GPU). Everything else
-is "outside" and is split into: audio decoding and prompt rendering (``load``), encoding that
+is "outside" and is split into: building the requests (audio decoded when not streaming,
+headers read when streaming) and prompt rendering (``load``), encoding that
 the batch loop waited for (processor: chat template, tokenization, feature extraction;
 ``encode``), ``generate()``'s own work between forward passes (``gen-loop``: input preparation,
 cache bookkeeping, logits processing, stopping checks), and the rest (``other``: detokenizing,
@@ -35,11 +39,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-#: name -> (trim_audio, prefetch)
-CONFIGS: dict[str, tuple[bool, bool]] = {
-    "baseline": (False, False),
-    "trim": (True, False),
-    "trim+prefetch": (True, True),
+#: name -> (trim_audio, prefetch, streaming: clips decoded and audio encoded in the encoding step)
+CONFIGS: dict[str, tuple[bool, bool, bool]] = {
+    "baseline": (False, False, False),
+    "trim": (True, False, False),
+    "trim+prefetch": (True, True, False),
+    "streaming": (True, True, True),
 }
 #: (config, batch size) in run order; the first is the baseline the ratios refer to.
 RUNS: tuple[tuple[str, int], ...] = (
@@ -48,14 +53,24 @@ RUNS: tuple[tuple[str, int], ...] = (
     ("trim", 8),
     ("trim+prefetch", 1),
     ("trim+prefetch", 8),
+    ("streaming", 8),
 )
 
 
-def run(lm: Any, items: list, data_root: Path, batch_size: int, max_new_tokens: int) -> dict:
-    """One pass over ``items``: load audio, build requests, generate, score."""
+def configure(lm: Any, name: str, encoder: Any) -> bool:
+    """Set ``lm`` up as configuration ``name``; returns whether clips stream."""
+    lm.trim_audio, lm.prefetch, stream = CONFIGS[name]
+    lm.encoder_prefetch = encoder if stream else None
+    return stream
+
+
+def run(
+    lm: Any, items: list, data_root: Path, batch_size: int, max_new_tokens: int, stream: bool
+) -> dict:
+    """One pass over ``items``: build requests (decoding the audio unless ``stream``),
+    generate, score."""
     from audiomcq_plugins import plugins
-    from audiomcq_plugins.audio import load_audio
-    from audiomcq_plugins.models.requests import AudioRequest
+    from audiomcq_plugins.models.requests import AudioRequest, audio_source, resolve_audio
     from audiomcq_plugins.prompts import render
 
     scorer = plugins.get("scorers", "strict")
@@ -64,10 +79,11 @@ def run(lm: Any, items: list, data_root: Path, batch_size: int, max_new_tokens: 
         setattr(lm, counter, 0.0)
     lm.forward_calls = 0
     start = time.perf_counter()
+    source = audio_source if stream else resolve_audio
     requests = [
         AudioRequest(
             render("r1aqa", it.question, it.choices),
-            (load_audio(it.audio, data_root, it.id).array,),
+            (source({"id": it.id, "path": str(data_root / it.audio.path)}),),
         )
         for it in items
     ]
@@ -123,9 +139,10 @@ def main() -> None:
     loaded = load_benchmark("audiomcq_synth", work / "synth")
     model = build_tiny_model(args.arch, work / "model", extra_texts=synth.corpus())
     lm = HFAudioLM(model, device=args.device, profile=True)
-    for trim, prefetch in CONFIGS.values():  # warm-up
-        lm.trim_audio, lm.prefetch = trim, prefetch
-        run(lm, loaded.items[:8], loaded.data_root, 4, args.max_new_tokens)
+    encoder = lm.encoder_prefetch
+    for name in CONFIGS:  # warm-up
+        stream = configure(lm, name, encoder)
+        run(lm, loaded.items[:8], loaded.data_root, 4, args.max_new_tokens, stream)
     print(
         f"arch {args.arch}, {args.n} synthetic items (0.5-5 s), device {lm.device}, "
         f"max_new_tokens {args.max_new_tokens}, {torch.get_num_threads()} torch thread(s), "
@@ -134,11 +151,10 @@ def main() -> None:
     base: dict | None = None
     base8: dict | None = None
     for name, bs in RUNS:
-        lm.trim_audio, lm.prefetch = CONFIGS[name]
-        passes = [run(lm, loaded.items, loaded.data_root, bs, args.max_new_tokens)]
-        passes += [
-            run(lm, loaded.items, loaded.data_root, bs, args.max_new_tokens)
-            for _ in range(args.repeat - 1)
+        stream = configure(lm, name, encoder)
+        passes = [
+            run(lm, loaded.items, loaded.data_root, bs, args.max_new_tokens, stream)
+            for _ in range(args.repeat)
         ]
         if any(p["outputs"] != passes[0]["outputs"] for p in passes):
             raise SystemExit(f"{name} at batch {bs} gave different outputs on repeated passes")

@@ -122,7 +122,7 @@ def test_silent_variants_feed_silence_and_normal_ones_the_clip(env):
     class Probe:
         def generate(self, reqs, **_):
             for r in reqs:
-                seen.setdefault(r.text, []).append(r.audio)
+                seen.setdefault(r.text, []).append(r.resolved().audio)
             return ["<answer>x</answer>"] * len(reqs)
 
     @register_model("audiomcq-probe")

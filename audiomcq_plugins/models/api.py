@@ -53,9 +53,10 @@ def wav_base64(clip: np.ndarray) -> str:
 
 
 def openai_messages(request: AudioRequest, system_prompt: str | None) -> list[dict[str, Any]]:
-    """The request as chat-completions messages with ``input_audio`` parts."""
+    """The request as chat-completions messages with ``input_audio`` parts (clips decoded
+    here, in the request's worker thread)."""
     out = []
-    for turn in request.chat_messages(system_prompt):
+    for turn in request.resolved().chat_messages(system_prompt):
         parts = []
         for block in turn["content"]:
             if block.get("type") == "audio":

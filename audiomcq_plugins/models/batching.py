@@ -1,8 +1,9 @@
 """Batches of audio requests through encode -> model -> decode, the next batch encoded early.
 
 :class:`BatchPipeline` is the batch loop of :class:`~audiomcq_plugins.models.hf.HFAudioLM`:
-requests are length-sorted into batches of ``batch_size``; with ``prefetch`` the next batch is
-encoded (processor, tokenizer) in a background thread while the model runs the current one.
+requests are length-sorted into batches of ``batch_size`` (lengths known without decoding);
+with ``prefetch`` the next batch is prepared (clips decoded, processor, tokenizer, audio encoder)
+in a background thread while the model runs the current one.
 Speed only: results are the same with or without prefetching.
 """
 
@@ -56,9 +57,10 @@ class BatchPipeline:
         finish: Callable[[list[int], Any], None],
     ) -> None:
         """``finish(idx, run(prepare(idx)))`` for every batch, in order. With ``prefetch`` the
-        next batch's ``prepare`` (processor, tokenizer) runs in a background thread during this
-        batch's ``run`` (the model only); ``finish`` waits for it first, so the processor and
-        tokenizer are never used by two threads at once."""
+        next batch's ``prepare`` (decoding, processor, tokenizer, audio encoder) runs in a
+        background thread during this batch's ``run`` (the model's generation); ``finish``
+        waits for it first, so the processor and tokenizer are never used by two threads at
+        once."""
         batches = list(self._batches(requests))
         prefetch = self.prefetch and len(batches) > 1
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audiomcq-encode") as pool:

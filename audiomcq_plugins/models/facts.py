@@ -26,6 +26,13 @@ MODEL_CLASSES: dict[str, str] = {
     **{f"{kind}_thinker": cls for kind, cls in FULL_OMNI_THINKERS.items()},
 }
 
+#: Model classes whose audio encoder runs in the batch's encoding step (so it overlaps the
+#: model, see :mod:`.encoder_prefetch`) -> how the model calls it.
+PREFETCHED_ENCODERS: dict[str, str] = {
+    "Qwen2AudioForConditionalGeneration": "audio_tower",
+    **dict.fromkeys(FULL_OMNI_THINKERS.values(), "get_audio_features"),
+}
+
 #: Tried in order for any other model type.
 AUTO_CLASSES: tuple[str, ...] = (
     "AutoModelForMultimodalLM",

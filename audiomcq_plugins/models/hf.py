@@ -4,8 +4,10 @@
 Omni checkpoints; the talker is never loaded) and any model whose processor takes ``audio=`` and
 whose chat template takes ``{"type": "audio", "audio": array}`` blocks. Requests are
 :class:`~audiomcq_plugins.models.requests.AudioRequest`; text-only requests work. Batches are
-length-sorted and left-padded; the next batch is encoded (features, tokens) in a background
-thread while the model runs the current one (:mod:`.batching`). Loading: :mod:`.loading`;
+length-sorted (by clip lengths known before decoding, see :mod:`audiomcq_plugins.clips`) and
+left-padded; the next batch is prepared (clips decoded, features and tokens, the audio encoder:
+:mod:`.encoder_prefetch`) in a background thread while the model runs the current one
+(:mod:`.batching`). Loading: :mod:`.loading`;
 continuation scoring: :mod:`.loglik`. torch and transformers are imported when a model is built.
 """
 
@@ -51,8 +53,12 @@ class HFAudioLM(BatchPipeline):
     generation budget; ``system_prompt`` applies to requests that carry none. ``trim_audio``
     (see :data:`TRIMMED_AUDIO_PROCESSORS`) and ``prefetch`` (encode the next batch in a
     background thread while the model runs; default: :func:`default_prefetch`) change speed
-    only, never results; so does ``reuse_features`` (features of a batch that repeats one clip,
-    as silent runs do, are computed once: :mod:`~audiomcq_plugins.models.feature_cache`).
+    only, never results; so do ``reuse_features`` (features of a batch that repeats one clip,
+    as silent runs do, are computed once: :mod:`~audiomcq_plugins.models.feature_cache`) and
+    ``prefetch_encoder`` (the audio encoder runs in the encoding step, so with ``prefetch`` it
+    overlaps the model too: :mod:`~audiomcq_plugins.models.encoder_prefetch`; never when
+    ``placement`` splits the model). Clips not yet decoded
+    (:class:`~audiomcq_plugins.clips.Clip`) are decoded in the encoding step as well.
     With ``profile=True``,
     :attr:`forward_seconds` accumulates the time spent inside the model's forward passes
     (synchronising CUDA), for throughput measurements. Always kept: :attr:`encode_seconds`
@@ -79,9 +85,10 @@ class HFAudioLM(BatchPipeline):
         prefetch: bool | None = None,
         profile: bool = False,
         reuse_features: bool = True,
+        prefetch_encoder: bool = True,
         placement: dict[str, Any] | None = None,
     ) -> None:
-        from audiomcq_plugins.models import feature_cache
+        from audiomcq_plugins.models import encoder_prefetch, feature_cache
         from audiomcq_plugins.models.processors import load_processor
 
         self.pretrained = str(pretrained)
@@ -104,6 +111,10 @@ class HFAudioLM(BatchPipeline):
         if reuse_features:  # silent runs: one clip for every item (see feature_cache)
             feature_cache.install(self.processor)
             feature_cache.install_encoder(self.model)
+        # not when the model is split over devices: its inputs move between them
+        self.encoder_prefetch = (
+            encoder_prefetch.install(self.model) if prefetch_encoder and not placement else None
+        )
         self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
@@ -142,8 +153,10 @@ class HFAudioLM(BatchPipeline):
         )
 
     def encode(self, requests: Sequence[AudioRequest], texts: Sequence[str] | None = None) -> Any:
-        """Processor outputs for a batch (left padding), on the model's device."""
+        """Processor outputs for a batch (left padding), on the model's device; clips not yet
+        decoded are decoded here (with prefetch, in the background while the model runs)."""
         start = time.perf_counter()
+        requests = [r.resolved() for r in requests]
         texts = list(texts) if texts is not None else [self.prompt_text(r) for r in requests]
         clips = [clip for r in requests for clip in r.audio]
         kwargs: dict[str, Any] = {"text": texts, "return_tensors": "pt", "padding": True}
@@ -156,6 +169,16 @@ class HFAudioLM(BatchPipeline):
             kwargs["add_special_tokens"] = False
         batch = self.processor(**kwargs).to(self.device)
         self.encode_seconds += time.perf_counter() - start
+        return batch
+
+    def prepare(self, requests: Sequence[AudioRequest]) -> Any:
+        """:meth:`encode`, then the audio encoder on the batch when the model's is prefetched
+        (:mod:`.encoder_prefetch`): the batch loop's encoding step."""
+        batch = self.encode(requests)
+        if self.encoder_prefetch is not None:
+            start = time.perf_counter()
+            self.encoder_prefetch.run(batch)
+            self.encode_seconds += time.perf_counter() - start
         return batch
 
     def _trimmed_samples(self, clips: Sequence[Any]) -> int:
@@ -199,7 +222,7 @@ class HFAudioLM(BatchPipeline):
                 out[i] = truncate_at_stops(text, until)
             bar.update(len(idx))
 
-        self._pipeline(requests, lambda idx: self.encode([requests[i] for i in idx]), run, finish)
+        self._pipeline(requests, lambda idx: self.prepare([requests[i] for i in idx]), run, finish)
         bar.close()
         return [t if t is not None else "" for t in out]
 
@@ -228,7 +251,7 @@ class HFAudioLM(BatchPipeline):
         pad = self.tokenizer.pad_token_id
 
         def prepare(idx: list[int]) -> tuple[Any, list[list[int]], int]:
-            batch = self.encode([requests[i] for i in idx])
+            batch = self.prepare([requests[i] for i in idx])
             conts = continuation_ids(self.tokenizer, continuations, idx)
             return batch, conts, append_continuations(batch, conts, pad, self.device)
 

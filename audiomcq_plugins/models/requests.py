@@ -1,33 +1,41 @@
 """Backend-agnostic requests to audio language models, and their chat messages.
 
-An :class:`AudioRequest` is what every backend (transformers, vLLM) and every harness adapter
-(lm-eval, lighteval, TRL helpers) exchanges: the user text, zero or more mono 16 kHz clips, an
-optional system prompt, or a whole conversation. Text-only requests are requests with no audio.
+An :class:`AudioRequest` is what every backend (transformers, vLLM, API) and every harness
+adapter (lm-eval, lighteval, TRL helpers) exchanges: the user text, zero or more mono 16 kHz
+clips, an optional system prompt, or a whole conversation. Text-only requests are requests with
+no audio. A clip is a waveform or a :class:`~audiomcq_plugins.clips.Clip` (its length known, its
+samples decoded on demand): harness adapters build requests from references with
+:func:`audio_source`, and each backend calls :meth:`AudioRequest.resolved` where it needs the
+samples (HF: in a batch's encoding step, which overlaps the model).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from audiomcq_plugins.audio import SAMPLE_RATE
+from audiomcq_plugins.clips import Clip, file_clip, noise_clip, silence_clip
+
+#: One clip of a request: samples, or a clip decoded on demand.
+ClipLike = np.ndarray | Clip
 
 
 @dataclass(frozen=True)
 class AudioRequest:
-    """One prompt. ``audio`` holds float32 mono arrays at 16 kHz, placed before the text of the
-    last user turn (the R1-AQA/AudioMCQ convention). ``messages`` (role/content dicts with
-    string content), when given, replaces ``text`` as the conversation; the audio goes into its
-    last user turn. ``chat=False`` sends ``text`` raw, without the chat template (text-only
-    likelihood scoring, as lm-eval does for plain LMs)."""
+    """One prompt. ``audio`` holds float32 mono arrays at 16 kHz or :class:`Clip` objects that
+    decode to them (:meth:`resolved`), placed before the text of the last user turn (the
+    R1-AQA/AudioMCQ convention). ``messages`` (role/content dicts with string content), when
+    given, replaces ``text`` as the conversation; the audio goes into its last user turn.
+    ``chat=False`` sends ``text`` raw, without the chat template (text-only likelihood
+    scoring, as lm-eval does for plain LMs)."""
 
     text: str
-    audio: tuple[np.ndarray, ...] = ()
+    audio: tuple[ClipLike, ...] = ()
     system_prompt: str | None = None
     messages: tuple[dict[str, Any], ...] | None = None
     chat: bool = True
@@ -37,6 +45,8 @@ class AudioRequest:
         if not self.chat and self.audio:
             raise ValueError("a request with audio needs the chat template (chat=True)")
         for i, clip in enumerate(self.audio):
+            if isinstance(clip, Clip):
+                continue
             if not isinstance(clip, np.ndarray) or clip.ndim != 1:
                 raise ValueError(
                     f"audio clip {i} must be a 1-D float32 array at {SAMPLE_RATE} Hz, got "
@@ -46,10 +56,19 @@ class AudioRequest:
 
     @property
     def n_samples(self) -> int:
-        return int(sum(len(a) for a in self.audio))
+        """Audio samples in all clips (known without decoding)."""
+        return int(sum(c.n_samples if isinstance(c, Clip) else len(c) for c in self.audio))
+
+    def resolved(self) -> AudioRequest:
+        """This request with every :class:`Clip` decoded (itself when there is none)."""
+        if not any(isinstance(c, Clip) for c in self.audio):
+            return self
+        arrays = tuple(c.array() if isinstance(c, Clip) else c for c in self.audio)
+        return replace(self, audio=arrays)
 
     def chat_messages(self, default_system: str | None = None) -> list[dict[str, Any]]:
-        """The conversation as chat-template messages with audio content blocks."""
+        """The conversation as chat-template messages with audio content blocks (the clips as
+        they are: call :meth:`resolved` first for waveforms)."""
         system = self.system_prompt if self.system_prompt is not None else default_system
         if self.messages is not None:
             turns = [dict(m) for m in self.messages]
@@ -75,7 +94,7 @@ class AudioRequest:
         """A stable hash of everything the model sees (audio by content), for caching."""
         h = hashlib.sha256()
         h.update(repr((self.text, self.system_prompt, self.messages, self.chat)).encode())
-        for clip in self.audio:
+        for clip in self.resolved().audio:
             h.update(array_ref(clip)["sha256"].encode())
         return h.hexdigest()
 
@@ -100,13 +119,15 @@ def truncate_at_stops(text: str, stops: Sequence[str]) -> str:
     return text[:cut]
 
 
-def resolve_audio(entry: Any) -> np.ndarray:
-    """One audio entry of a harness request -> float32 mono 16 kHz array.
+def audio_source(entry: Any) -> ClipLike:
+    """One audio entry of a harness request -> a 16 kHz clip, decoded later where possible.
 
     Accepts a bare array (taken as 16 kHz), lm-eval's ``{"array", "sampling_rate"}`` (resampled
-    when needed) and the audio references our tasks emit (see
-    :mod:`audiomcq_plugins.task_docs`): ``{"path": ...}`` (decoded, down-mixed
-    and resampled), ``{"silence_seconds": s}`` and ``{"noise_seconds": s, "seed": k}``.
+    when needed; both are waveforms already) and the audio references our tasks emit (see
+    :mod:`audiomcq_plugins.task_docs`), which become a :class:`Clip` of known length:
+    ``{"path": ..., "sha256": ...}`` (decoded, down-mixed and resampled on demand; a missing
+    or unreadable file is an error now), ``{"silence_seconds": s}`` and
+    ``{"noise_seconds": s, "seed": k}``.
     """
     from audiomcq_plugins import audio
 
@@ -120,15 +141,21 @@ def resolve_audio(entry: Any) -> np.ndarray:
         )
     if entry.get("path"):
         # Task references hold absolute paths; the loader resolves paths under a data root.
-        path = Path(entry["path"])
-        return audio.load_audio(path.name, data_root=path.parent, item_id=entry.get("id")).array
+        return file_clip(entry["path"], entry.get("id"), str(entry.get("sha256") or ""))
     if "silence_seconds" in entry:
-        return audio.silence(float(entry["silence_seconds"]))
+        return silence_clip(float(entry["silence_seconds"]))
     if "noise_seconds" in entry:
-        return audio.white_noise(float(entry["noise_seconds"]), seed=int(entry.get("seed", 0)))
+        return noise_clip(float(entry["noise_seconds"]), int(entry.get("seed", 0)))
     raise ValueError(
         f"audio entry {sorted(entry)} has none of array / path / silence_seconds / noise_seconds"
     )
+
+
+def resolve_audio(entry: Any) -> np.ndarray:
+    """One audio entry of a harness request -> float32 mono 16 kHz array, decoded now
+    (:func:`audio_source`, then :meth:`Clip.array`)."""
+    clip = audio_source(entry)
+    return clip.array() if isinstance(clip, Clip) else clip
 
 
 def audio_log_ref(entry: Any) -> Any:

@@ -22,6 +22,7 @@ def build_inputs(
     SAMPLE_RATE), ...]}}`` (no ``multi_modal_data`` for text-only requests)."""
     out = []
     for req in requests:
+        req = req.resolved()
         if req.chat:
             text = processor.apply_chat_template(
                 req.chat_messages(system_prompt), tokenize=False, add_generation_prompt=True

@@ -30,7 +30,7 @@ from lighteval.utils.cache_management import SampleCache, cached
 from tqdm.auto import tqdm
 
 from audiomcq_plugins.integrations.lighteval import compat
-from audiomcq_plugins.models.requests import AudioRequest, resolve_audio
+from audiomcq_plugins.models.requests import AudioRequest, audio_source
 
 #: Documents resolved (audio decoded) at a time: memory stays flat on long benchmarks.
 CHUNK = 256
@@ -133,7 +133,7 @@ class AudioMCQModel(LightevalModel):
         """A document -> request: the audio its ``specific`` references, the prompt (few-shot
         examples and instruction as turns when there are any)."""
         refs = (doc.specific or {}).get("audio") or []
-        audio = tuple(resolve_audio(ref) for ref in refs)
+        audio = tuple(audio_source(ref) for ref in refs)
         system = self.config.system_prompt
         if generate and (doc.fewshot_samples or doc.instruction):
             turns = PromptManager(use_chat_template=True).prepare_prompt_api(doc)

@@ -7,7 +7,11 @@ never load its built-in models). Building either model installs the audio-safe c
 
 Requests: ``generate_until`` ``(context, gen_kwargs[, {"audio": [...]}])`` and
 ``loglikelihood`` ``(context, continuation[, {"audio": [...]}])``; audio entries are waveforms
-(``{"array", "sampling_rate"}``) or our tasks' references (see :mod:`.tasks`). The context is
+(``{"array", "sampling_rate"}``) or our tasks' references (see :mod:`.tasks`). References
+become clips of known length, decoded when their batch is encoded (overlapping the model), not
+in a pass over the chunk before its first batch
+(:func:`~audiomcq_plugins.models.requests.audio_source`); ``AUDIOMCQ_EVAL_FULL_DECODE=1``
+restores that pass (for comparisons). Either way the batches are the same. The context is
 the user turn: it goes through the model's chat template with the audio first, after the
 ``system_prompt``. Text-only likelihood requests are scored on the raw text (as lm-eval's
 ``hf`` model does), so text suites give their usual numbers. With ``--apply_chat_template``
@@ -17,6 +21,7 @@ the conversation lm-eval builds (few-shot turns, ``--system_instruction``) is us
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,20 +32,29 @@ from tqdm.auto import tqdm
 
 from audiomcq_plugins.integrations.lm_eval import safety
 from audiomcq_plugins.integrations.lm_eval.distributed import DataParallel, placement
-from audiomcq_plugins.models.requests import AudioRequest, resolve_audio
+from audiomcq_plugins.models.requests import AudioRequest, audio_source, resolve_audio
 
 #: Marks a context produced by our ``apply_chat_template`` (a JSON conversation follows).
 CHAT_PREFIX = "\x00audiomcq-chat\x00"
-#: Requests resolved (audio decoded) at a time: memory stays flat on long benchmarks.
+#: Requests handed to the backend at a time (each chunk is length-sorted into batches on its
+#: own): memory stays flat on long benchmarks.
 CHUNK = 256
 DEFAULT_MAX_NEW_TOKENS = 256
+FULL_DECODE_ENV = "AUDIOMCQ_EVAL_FULL_DECODE"
+
+
+def full_decode() -> bool:
+    """Whether every clip of a chunk is decoded before its first batch
+    (``$AUDIOMCQ_EVAL_FULL_DECODE``, the old behaviour)."""
+    return os.environ.get(FULL_DECODE_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
 def to_request(
     context: str, extra: dict[str, Any] | None, *, system_prompt: str | None, chat: bool
 ) -> AudioRequest:
     """An lm-eval request's context and multimodal argument -> :class:`AudioRequest`."""
-    audio = tuple(resolve_audio(entry) for entry in (extra or {}).get("audio", []) or [])
+    source = resolve_audio if full_decode() else audio_source
+    audio = tuple(source(entry) for entry in (extra or {}).get("audio", []) or [])
     if context.startswith(CHAT_PREFIX):
         turns = tuple(json.loads(context[len(CHAT_PREFIX) :]))
         return AudioRequest("", audio, system_prompt=system_prompt, messages=turns)
@@ -69,7 +83,7 @@ def _gen_settings(
 
 
 class AudioLMAdapter(LM):
-    """Shared lm-eval plumbing: grouping by generation settings, chunked audio decoding,
+    """Shared lm-eval plumbing: grouping by generation settings, chunks of requests,
     scrubbing waveforms from the logged requests. Subclasses set ``self.backend``."""
 
     MULTIMODAL = True
@@ -179,7 +193,9 @@ class AudioMCQHF(DataParallel, AudioLMAdapter):
     Under ``accelerate launch``/``torchrun`` each process evaluates its share of the documents
     (see :mod:`.distributed`); ``parallelize=True`` (with lm-eval's ``device_map``,
     ``max_memory_per_gpu``, ``max_cpu_memory``, ``offload_folder``) splits one model over the
-    GPUs instead, as with lm-eval's ``hf`` model."""
+    GPUs instead, as with lm-eval's ``hf`` model. ``prefetch_encoder=False`` runs the audio
+    encoder inside the model's forward pass again (speed only; see
+    :class:`~audiomcq_plugins.models.hf.HFAudioLM`)."""
 
     def __init__(
         self,
@@ -198,6 +214,7 @@ class AudioMCQHF(DataParallel, AudioLMAdapter):
         max_memory_per_gpu: int | str | None = None,
         max_cpu_memory: int | str | None = None,
         offload_folder: str | None = "./offload",
+        prefetch_encoder: bool | str = True,
         **unused: Any,
     ) -> None:
         super().__init__()
@@ -229,6 +246,7 @@ class AudioMCQHF(DataParallel, AudioLMAdapter):
             trust_remote_code=bool(trust_remote_code),
             revision=revision,
             placement=load,
+            prefetch_encoder=_flag(prefetch_encoder),
         )
 
     @property
