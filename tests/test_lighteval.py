@@ -338,7 +338,8 @@ class ScriptedBackend:
         out = []
         for r in reqs:
             row = self.rows[r.text]
-            h = int(hashlib.sha256(r.audio[0].tobytes() + r.text.encode()).hexdigest(), 16)
+            clip = r.resolved().audio[0]  # backends decode clips where they need samples
+            h = int(hashlib.sha256(clip.tobytes() + r.text.encode()).hexdigest(), 16)
             choices = row["choices"]
             out.append(
                 REPLIES[h % len(REPLIES)].format(a=row["answer"], b=choices[h % len(choices)])
