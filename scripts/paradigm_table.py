@@ -12,7 +12,8 @@ for all three); only the datasets differ:
 | Weak-to-Strong | weak | strong |
 
 Held-out accuracy is measured after each stage. Each finished stage and measurement is kept in
-the run's folder (``<stage>.done.json``, ``<stage>.heldout.json``), so a re-run resumes.
+the run's folder (``<stage>.done.json``, ``<stage>.heldout.json``) under a key of its inputs
+(command, recipe, input model), so a re-run resumes and redoes only what changed.
 
 Prints greedy held-out accuracy on strong and on weak items, each with the clip and with
 silence, with binomial standard errors (1,600 held-out items hold about 700 strong ones: a
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins import pretrain, tiny_recipe
+from audiomcq_plugins.cache import sha256_bytes
 
 PARADIGMS = {
     "Mixed-to-Mixed": ("mixed", "mixed"),
@@ -47,31 +49,40 @@ def stderr(p: float, n: int) -> float:
     return math.sqrt(p * (1 - p) / n) if n else float("nan")
 
 
-def cached(path: Path, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """``compute()``, remembered in ``path``: a re-run skips what an earlier run finished."""
+def cached(path: Path, key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``compute()``, remembered in ``path`` under ``key``: a re-run skips what an earlier run
+    finished with the same inputs."""
     if path.is_file():
-        return json.loads(path.read_text())
-    result = compute()
+        kept = json.loads(path.read_text())
+        if kept.get("key") == key:
+            return kept
+    result = {"key": key, **compute()}
     path.write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 
-def train_stage(run_dir: Path, stage: str, model: Path, dataset: Path, seed: int) -> Path:
-    """One ``trl`` stage of a paradigm (skipped when an earlier run finished it)."""
+def train_stage(
+    run_dir: Path, stage: str, model: tuple[Path, str], dataset: Path, seed: int
+) -> tuple[Path, str]:
+    """One ``trl`` stage of a paradigm; ``model`` and the result are (directory, key), the key
+    covering the command, the recipe and the input model's key, so that a stage is skipped
+    only when an earlier run trained it from the same inputs."""
     out = run_dir / stage
+    recipe = tiny_recipe.RECIPES / f"weak_to_strong_{stage}.yaml"
     cmd = tiny_recipe.trl_command(
         stage,
-        tiny_recipe.RECIPES / f"weak_to_strong_{stage}.yaml",
-        {"model_name_or_path": model, "dataset_name": dataset, "output_dir": out, "seed": seed},
+        recipe,
+        {"model_name_or_path": model[0], "dataset_name": dataset, "output_dir": out, "seed": seed},
     )
+    key = sha256_bytes(json.dumps([cmd, recipe.read_text(), model[1]]).encode())
 
     def run() -> dict[str, Any]:
         log(" ".join(cmd))
         return {"seconds": round(tiny_recipe.run_trl(cmd, run_dir / f"{stage}.log")["seconds"], 1)}
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    cached(run_dir / f"{stage}.done.json", run)
-    return out
+    cached(run_dir / f"{stage}.done.json", key, run)
+    return out, key
 
 
 def measure(model: Path, data: Path) -> dict[str, Any]:
@@ -108,13 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     for seed in [int(s) for s in args.seeds.split(",")]:
         for name in args.paradigms.split(","):
             run_dir = work / "runs" / f"{name}-seed{seed}"
-            model = base
+            model = (base, sha256_bytes((base / "hearing_base.json").read_bytes()))
             for stage, subset in zip(("sft", "grpo"), PARADIGMS[name], strict=True):
                 model = train_stage(run_dir, stage, model, data / "data" / stage / subset, seed)
                 row = {"paradigm": name, "stage": stage, "seed": seed}
-                row.update(
-                    cached(run_dir / f"{stage}.heldout.json", lambda m=model: measure(m, data))
+                scores = cached(
+                    run_dir / f"{stage}.heldout.json", model[1], lambda m=model[0]: measure(m, data)
                 )
+                row.update({k: v for k, v in scores.items() if k != "key"})
                 log(f"{name} seed {seed} after {stage}: {row}")
                 rows.append(row)
     print_table(rows)
