@@ -119,7 +119,8 @@ class APIAudioLM:
 
     ``api_key_env`` names the environment variable holding the key (the key itself is never
     stored in results or logs). ``num_concurrent`` requests run at once; each is retried per
-    ``max_retries``/``backoff`` on 429, 5xx, timeouts and dropped connections.
+    ``max_retries``/``backoff`` on 429, 5xx, timeouts and dropped connections. Arguments
+    given as strings (lm-eval's ``model_args``) are converted to their types here.
     """
 
     def __init__(
@@ -149,15 +150,15 @@ class APIAudioLM:
         self.client = JSONClient(
             base_url,
             api_key=key,
-            timeout=timeout,
+            timeout=float(timeout),
             retry=RetryPolicy(max_retries=int(max_retries), backoff=float(backoff)),
         )
         self.model = model
         self.num_concurrent = max(1, int(num_concurrent))
         self.max_new_tokens = int(max_new_tokens)
         self.system_prompt = system_prompt
-        self.max_tokens_field = max_tokens_field
-        self.seed = seed
+        self.max_tokens_field = str(max_tokens_field)
+        self.seed = None if seed is None else int(seed)
 
     def __repr__(self) -> str:
         return f"APIAudioLM(base_url={self.client.base_url!r}, model={self.model!r})"

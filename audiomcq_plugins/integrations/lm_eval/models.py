@@ -305,35 +305,28 @@ class AudioMCQAPI(AudioLMAdapter):
         self,
         base_url: str,
         model: str,
-        api_key_env: str | None = None,
-        num_concurrent: int = 4,
-        timeout: float = 300.0,
-        max_retries: int = 5,
-        backoff: float = 1.0,
         max_new_tokens: int | None = None,
         system_prompt: str | None = None,
-        max_tokens_field: str = "max_tokens",
-        seed: int | None = None,
-        **unused: Any,  # lm-eval's batch_size / max_batch_size / device: meaningless here
+        **options: Any,
     ) -> None:
+        """``options``: :class:`~audiomcq_plugins.models.api.APIAudioLM`'s keyword arguments;
+        lm-eval's own (``batch_size``, ``max_batch_size``, ``device``) mean nothing here and
+        are dropped."""
         super().__init__()
+        import inspect
+
         from audiomcq_plugins.models.api import APIAudioLM
 
+        accepted = inspect.signature(APIAudioLM).parameters
         self.model_id = str(model)
         self.system_prompt = system_prompt
         self.max_new_tokens = int(max_new_tokens) if max_new_tokens else None
         self.backend = APIAudioLM(
             str(base_url),
             str(model),
-            api_key_env=api_key_env,
-            num_concurrent=int(num_concurrent),
-            timeout=float(timeout),
-            max_retries=int(max_retries),
-            backoff=float(backoff),
             max_new_tokens=self.max_new_tokens or DEFAULT_MAX_NEW_TOKENS,
             system_prompt=system_prompt,
-            max_tokens_field=str(max_tokens_field),
-            seed=None if seed is None else int(seed),
+            **{k: v for k, v in options.items() if k in accepted},
         )
 
     def _backend_call(
