@@ -210,12 +210,16 @@ def charts(rows: Sequence[Row], out: Path) -> dict[str, list[str]]:
         a.set_title(f"{task}: clip vs silence")
         _bars(b, models, {k: [d[f"acc_ac{k}"] for d in mine] for k in ("weak", "strong")})
         b.set_title(f"{task}: weak vs strong items")
-        fig.tight_layout()
-        name = f"{task}.png"
-        fig.savefig(out / name, dpi=100)
-        plt.close(fig)
-        made[task] = [name]
+        made[task] = [_save(plt, fig, out / f"{task}.png")]
     return made
+
+
+def _save(plt: Any, fig: Any, path: Path) -> str:
+    """Lay out, write and close one figure; returns its file name."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path.name
 
 
 def bias_charts(rows: Sequence[position.BiasRow], out: Path) -> dict[str, list[str]]:
@@ -237,11 +241,7 @@ def bias_charts(rows: Sequence[position.BiasRow], out: Path) -> dict[str, list[s
         }
         _bars(b, letters, chose, ylabel="answers choosing it (%)")
         b.set_title(f"{task}: chosen positions")
-        fig.tight_layout()
-        name = f"{task}_positions.png"
-        fig.savefig(out / name, dpi=100)
-        plt.close(fig)
-        made[task] = [name]
+        made[task] = [_save(plt, fig, out / f"{task}_positions.png")]
     return made
 
 

@@ -36,6 +36,17 @@ def _audio_kwargs(sizes: dict[str, int]) -> dict[str, Any]:
     }
 
 
+def _vision_kwargs(hidden: int) -> dict[str, Any]:
+    # The Omni checkpoints carry a vision tower; the smallest one their configs accept.
+    return {
+        "depth": 1,
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_heads": 2,
+        "out_hidden_size": hidden,
+    }
+
+
 def _mrope_section(sizes: dict[str, int]) -> list[int]:
     # Sections of head_dim/2 rotary frequencies for (time, height, width), as in the real ratio.
     half = sizes["hidden_size"] // sizes["num_attention_heads"] // 2
@@ -75,14 +86,7 @@ def qwen2_5_omni(sizes: dict[str, int], vocab: int, ids: dict[str, int]) -> Any:
             },
         },
         "audio_config": {**_audio_kwargs(sizes), "output_dim": hidden, "n_window": 100},
-        "vision_config": {
-            "depth": 1,
-            "hidden_size": 32,
-            "intermediate_size": 64,
-            "num_heads": 2,
-            "out_hidden_size": hidden,
-            "fullatt_block_indexes": [0],
-        },
+        "vision_config": {**_vision_kwargs(hidden), "fullatt_block_indexes": [0]},
         "audio_token_index": ids["<|AUDIO|>"],
         "image_token_index": ids["<|IMAGE|>"],
         "video_token_index": ids["<|VIDEO|>"],
@@ -142,14 +146,7 @@ def qwen3_omni(sizes: dict[str, int], vocab: int, ids: dict[str, int]) -> Any:
             "n_window": 50,
             "n_window_infer": 400,
         },
-        "vision_config": {
-            "depth": 1,
-            "hidden_size": 32,
-            "intermediate_size": 64,
-            "num_heads": 2,
-            "out_hidden_size": hidden,
-            "deepstack_visual_indexes": [0],
-        },
+        "vision_config": {**_vision_kwargs(hidden), "deepstack_visual_indexes": [0]},
         "audio_token_id": ids["<|audio_pad|>"],
         "image_token_id": ids["<|image_pad|>"],
         "video_token_id": ids["<|video_pad|>"],
