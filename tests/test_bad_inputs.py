@@ -430,3 +430,26 @@ def test_results_readers_name_the_bad_file(argv, content, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(bad) in err[0], err
     assert not (tmp_path / "r").exists() and not (tmp_path / "l").exists()
+
+
+SAMPLE = {"doc": {"id": "a"}, "resps": [["<answer>Man</answer>"]], "filtered_resps": ["Man"]}
+
+
+@pytest.mark.parametrize(
+    ("content", "pattern"),
+    [
+        ("", r"no samples"),
+        ("not json", r":1: not valid JSON"),
+        ("[1, 2]", r"line 1: no 'doc.id'"),
+        (json.dumps(SAMPLE) + "\n" + json.dumps(SAMPLE), r"line 2: item 'a' again"),
+    ],
+    ids=["empty", "malformed", "wrong-format", "duplicate-ids"],
+)
+def test_submission_names_the_bad_samples_file(content, pattern, tmp_path, capsys):
+    """A broken samples file: one line naming it, exit 2, no submission file written."""
+    bad = tmp_path / "samples_mmau_test_2026-01-01T00-00-00.jsonl"
+    bad.write_text(content)
+    out = tmp_path / "submission.json"
+    argv = ["submission", str(bad), "--benchmark", "mmau_test", "--out", str(out)]
+    _one_clear_error(capsys, main(argv), re.escape(str(bad)) + ".*" + pattern)
+    assert not out.exists()

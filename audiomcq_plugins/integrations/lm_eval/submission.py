@@ -38,7 +38,14 @@ def predictions(path: str | Path) -> dict[str, str]:
                 f"{path}, line {line}: no 'doc.id'; is this an lm-eval samples file of one of "
                 "our tasks (written with --log_samples)?"
             )
+        if doc["id"] in out:
+            raise ValueError(
+                f"{path}, line {line}: item {doc['id']!r} again; a samples file holds each item "
+                "once (were two runs concatenated?)"
+            )
         out[doc["id"]] = _output(sample, line, path)
+    if not out:
+        raise ValueError(f"{path}: no samples; pass the samples_<task>_*.jsonl of a finished run")
     return out
 
 
