@@ -1,13 +1,17 @@
 """The bad-input matrix: every command x every kind of bad input ends in one clear error
 (status 1 or 2, the culprit named, no traceback) or the right result. Grows with each command.
 
-In-process through ``audiomcq_plugins.cli.main``; interruptions are in ``test_interrupts.py``.
+In-process through ``audiomcq_plugins.cli.main`` (``lighteval`` in a process of its own, as its
+logging outlives one call); interruptions are in ``test_interrupts.py``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -453,3 +457,27 @@ def test_submission_names_the_bad_samples_file(content, pattern, tmp_path, capsy
     argv = ["submission", str(bad), "--benchmark", "mmau_test", "--out", str(out)]
     _one_clear_error(capsys, main(argv), re.escape(str(bad)) + ".*" + pattern)
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("task", "extra", "pattern"),
+    [
+        ("mmau_test_mni|0", [], r"Cannot find task mmau_test_mni"),
+        ("mmau_test_mini|0", ["--data-dir", "{d}"], r"mmau_test_mini: data not found; looked in"),
+    ],
+    ids=["unknown-task", "missing-data"],
+)
+def test_lighteval_mistake_is_one_line_before_the_model_loads(task, extra, pattern, tmp_path):
+    """`audiomcq lighteval custom ...` with a mistyped task or absent data: one line, exit 2,
+    before the (nonexistent) model is touched. A process of its own, as users run it."""
+    pytest.importorskip("lighteval")
+    cli = [sys.executable, "-m", "audiomcq_plugins"]
+    model_file = subprocess.run([*cli, "lighteval-model-file"], capture_output=True, text=True)
+    argv = ["lighteval", "custom", f"pretrained={tmp_path / 'no-model'}", model_file.stdout.strip()]
+    argv += [task, *(a.format(d=tmp_path / "nowhere") for a in extra)]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run([*cli, *argv], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("audiomcq: error: ") and re.search(pattern, last), last
