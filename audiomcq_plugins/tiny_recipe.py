@@ -27,10 +27,13 @@ RECIPES = Path(__file__).resolve().parent / "trl_recipes" / "tiny"
 MAX_SECONDS = 2.0  # clip lengths of the suite: 0.5-2 s
 TRAIN_SEED, HELDOUT_SEED = 0, 1
 # The tiny Omni processor, declared as remote code so that TRL's AutoProcessor loads it where
-# torchvision (which the real Omni processor's video part needs) is missing.
+# torchvision (which the real Omni processor's video part needs) is missing. It is the only code
+# of ours that the literal `trl sft` runs, so it also gives a multi-process rank its clean exit.
 REMOTE_PROCESSOR = (
-    "from audiomcq_plugins.models.processors import _audio_only_class\n\n"
+    "from audiomcq_plugins.models.processors import _audio_only_class\n"
+    "from audiomcq_plugins.processes import end_distributed_at_exit\n\n"
     "Qwen2_5OmniProcessorAudioOnly = _audio_only_class('qwen2.5-omni')\n"
+    "end_distributed_at_exit()\n"
 )
 
 

@@ -53,3 +53,23 @@ def fresh_plugins():
     plugins.reset()
     yield
     plugins.reset()
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoints():
+    """Every tiny trainable checkpoint of ``tests.trl_fixtures``, built quietly before the first
+    test that needs one (in this fixture's setup, never inside a test's captured output)."""
+    pytest.importorskip("transformers")
+    from tests.trl_fixtures import ARCHS, tiny_checkpoint
+
+    return {arch: tiny_checkpoint(arch) for arch in ARCHS}
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The test order's seed, also under -q (pytest-randomly prints it only in the header)."""
+    try:
+        seed = config.getoption("randomly_seed")
+    except ValueError:  # -p no:randomly
+        return
+    if isinstance(seed, int):
+        terminalreporter.write_line(f"test order: --randomly-seed={seed} repeats it")

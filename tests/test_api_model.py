@@ -8,7 +8,6 @@ import email.utils
 import io
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -75,6 +74,7 @@ pytest.importorskip("transformers")
 pytest.importorskip("lm_eval")
 
 from tests.api_server import APITestServer  # noqa: E402
+from tests.processes import run  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -254,16 +254,14 @@ def test_cli_eval_gives_the_hf_predictions_and_leaks_no_key(env, server, tmp_pat
     cache = str(tmp_path / "cache" / "api")
     args = _api_args(server, num_concurrent=3)
     del args["backoff"]
-    proc = subprocess.run(
+    proc = run(
         [sys.executable, "-m", "audiomcq_plugins", "eval", "--data-dir", str(env["data"])]
         + ["--model", "audiomcq-api", "--model_args", ",".join(f"{k}={v}" for k, v in args.items())]
         + ["--tasks", ",".join(tasks), "--gen_kwargs", "max_gen_toks=4", "--log_samples"]
         + ["--use_cache", cache, "--output_path", str(tmp_path / "api")],
-        capture_output=True,
-        text=True,
         cwd=tmp_path,
         env={**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"},
-        timeout=600,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     got = _predictions(tmp_path / "api")
@@ -293,14 +291,12 @@ def _floats(resps: list) -> list[float]:
 @slow
 def test_cli_names_an_unset_key_variable_without_a_traceback(tmp_path, monkeypatch):
     monkeypatch.delenv(KEY_ENV, raising=False)
-    proc = subprocess.run(
+    proc = run(
         [sys.executable, "-m", "audiomcq_plugins", "eval", "--model", "audiomcq-api"]
         + ["--model_args", f"base_url=http://127.0.0.1:9/v1,model=m,api_key_env={KEY_ENV}"]
         + ["--tasks", "audiomcq_synth"],
-        capture_output=True,
-        text=True,
         cwd=tmp_path,
-        timeout=600,
+        timeout=300,
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert f"audiomcq eval: api_key_env={KEY_ENV} but the environment variable" in proc.stderr

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 
 import pytest
@@ -19,6 +18,7 @@ from hypothesis import strategies as st
 
 from audiomcq_plugins.benchmarks.fixtures import write_fixture
 from audiomcq_plugins.cli import main
+from tests.processes import run
 
 
 @pytest.fixture(autouse=True)
@@ -244,6 +244,7 @@ def _grpo_recipe(tmp_path, **overrides):
         ("grpo", {}, ["--max_stpes", "2"], [r"unknown flag 'max_stpes'.*'max_steps'"]),
     ],
 )  # fmt: skip
+@pytest.mark.usefixtures("tiny_checkpoints")  # built before, not inside, the captured output
 def test_train_argument_mistake_is_one_line_before_launch(
     stage, overrides, extra, patterns, tmp_path, capsys, monkeypatch
 ):
@@ -262,20 +263,22 @@ def test_train_argument_mistake_is_one_line_before_launch(
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("tiny_checkpoints")
 def test_literal_trl_grpo_reward_typo_names_our_rewards(tmp_path):
     """TRL resolves the dotted path itself (its own traceback); the message names ours."""
     pytest.importorskip("trl")
-    import subprocess
     import sys
 
     from tests.trl_fixtures import subprocess_env
 
     bad = "audiomcq_plugins.integrations.trl.rewards.acuracy_reward"
     recipe = _grpo_recipe(tmp_path, reward_funcs=[bad])
-    proc = subprocess.run(
+    proc = run(
         [sys.executable, "-m", "trl.cli.main", "grpo", "--config", str(recipe)],
-        cwd=tmp_path, env=subprocess_env(), capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        cwd=tmp_path,
+        env=subprocess_env(),
+        timeout=300,
+    )
     assert proc.returncode != 0
     assert re.search(
         r"AttributeError: reward 'acuracy_reward' is not in audiomcq_plugins\.integrations\.trl"
@@ -288,6 +291,7 @@ def test_literal_trl_grpo_reward_typo_names_our_rewards(tmp_path):
 
 _BLOCKER = """
 import os, sys
+
 _BLOCKED = tuple(n for n in os.environ["AUDIOMCQ_TEST_BLOCK"].split(",") if n)
 
 class _Block:  # as if the modules were not installed
@@ -302,7 +306,6 @@ sys.meta_path.insert(0, _Block())
 
 def _without_modules(tmp_path, modules: str, argv: list[str]):
     import os
-    import subprocess
     import sys
     from pathlib import Path
 
@@ -312,10 +315,9 @@ def _without_modules(tmp_path, modules: str, argv: list[str]):
     root = str(Path(__file__).resolve().parents[1])
     env = dict(os.environ, AUDIOMCQ_TEST_BLOCK=modules, HF_HUB_OFFLINE="1")
     env["PYTHONPATH"] = os.pathsep.join([str(hook), root])
-    return subprocess.run(
-        [sys.executable, "-m", "audiomcq_plugins", *argv],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    return run(
+        [sys.executable, "-m", "audiomcq_plugins", *argv], cwd=tmp_path, env=env, timeout=300
+    )
 
 
 @pytest.mark.parametrize(
@@ -472,11 +474,11 @@ def test_lighteval_mistake_is_one_line_before_the_model_loads(task, extra, patte
     before the (nonexistent) model is touched. A process of its own, as users run it."""
     pytest.importorskip("lighteval")
     cli = [sys.executable, "-m", "audiomcq_plugins"]
-    model_file = subprocess.run([*cli, "lighteval-model-file"], capture_output=True, text=True)
+    model_file = run([*cli, "lighteval-model-file"], timeout=300)
     argv = ["lighteval", "custom", f"pretrained={tmp_path / 'no-model'}", model_file.stdout.strip()]
     argv += [task, *(a.format(d=tmp_path / "nowhere") for a in extra)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run([*cli, *argv], capture_output=True, text=True, env=env, timeout=600)
+    proc = run([*cli, *argv], env=env, timeout=300)
     assert proc.returncode == 2, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     last = proc.stderr.strip().splitlines()[-1]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 import sys
 
 import pytest
+
+from tests.processes import run
 
 pytest.importorskip("matplotlib")
 
@@ -53,11 +54,8 @@ def test_position_bias_section_reads_the_numbers_of_the_results(tmp_path):
                                                   **HEADLINE, **POSITIONS})  # fmt: skip
     write_results(tmp_path / "runs1", "m1", TASK, {"unparsed": 0.0, **other})
     out = tmp_path / "report"
-    proc = subprocess.run(
-        [sys.executable, "-m", "audiomcq_plugins", "report", str(tmp_path / "runs"),
-         str(tmp_path / "runs1"), "--out", str(out), "--html"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    proc = run([sys.executable, "-m", "audiomcq_plugins", "report", str(tmp_path / "runs"),
+         str(tmp_path / "runs1"), "--out", str(out), "--html"], timeout=300)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads((out / "report.json").read_text())
     assert [d["section"] for d in data] == ["position_bias"] * 2

@@ -13,6 +13,7 @@ import pytest
 
 from audiomcq_plugins.benchmarks.fixtures import write_fixture
 from audiomcq_plugins.items import load_items
+from tests.processes import run
 
 N = 300
 
@@ -81,7 +82,7 @@ def test_interrupted_parallel_prepare_stops_cleanly_and_resumes(how, tmp_path):
     ]
     assert not (out / "mmau_test_mini.jsonl").exists()
 
-    again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    again = run(cmd, env=env, timeout=300)
     assert again.returncode == 0, again.stderr
     assert "resumed:" in again.stdout
     ids = [it.id for it in load_items(out / "mmau_test_mini.jsonl")]
@@ -135,8 +136,7 @@ def test_interrupted_eval_stops_cleanly_and_resumes_from_its_cache(tmp_path):
     done = answered()
     assert 0 <= done < n, done
 
-    again = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path,
-                           timeout=600)  # fmt: skip
+    again = run(cmd, env=env, cwd=tmp_path, timeout=300)  # fmt: skip
     assert again.returncode == 0, again.stderr[-3000:]
     assert f"Cached requests: {done}, Requests remaining: {n - done}" in again.stderr
     assert answered() == n

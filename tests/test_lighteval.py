@@ -28,6 +28,7 @@ from audiomcq_plugins.integrations.lighteval.model import (  # noqa: E402
 from audiomcq_plugins.models.tiny import build_tiny_model  # noqa: E402
 from audiomcq_plugins.tasks import task_defs  # noqa: E402
 from tests.bench_helpers import CONTRACT_TASKS  # noqa: E402
+from tests.processes import run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
@@ -279,7 +280,7 @@ def test_cli_mixes_audio_likelihood_and_a_local_text_task(env, tmp_path):
     (tmp_path / "toy_tasks.py").write_text(f"DATA = {str(text_data)!r}\n" + TOY_TASKS)
     out = tmp_path / "out"
     model_args = f"pretrained={env['omni']},device=cpu,batch_size=4,max_new_tokens=4"
-    proc = subprocess.run(
+    proc = run(
         [
             sys.executable,
             "-m",
@@ -297,10 +298,8 @@ def test_cli_mixes_audio_likelihood_and_a_local_text_task(env, tmp_path):
             str(out),
             "--save-details",
         ],
-        capture_output=True,
-        text=True,
         cwd=tmp_path,
-        timeout=900,
+        timeout=300,
         env={**os.environ, **OFFLINE, "AUDIOMCQ_DATA_DIR": str(tmp_path / "nowhere")},
     )
     assert proc.returncode == 0, proc.stderr[-4000:]

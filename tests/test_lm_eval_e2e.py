@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from audiomcq_plugins.benchmarks.fixtures import write_fixture  # noqa: E402
 from audiomcq_plugins.integrations.lm_eval import register, task_manager  # noqa: E402
 from audiomcq_plugins.models.tiny import build_tiny_model  # noqa: E402
 from tests.bench_helpers import CONTRACT_TASKS  # noqa: E402
+from tests.processes import run  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -146,10 +146,8 @@ def test_silent_variants_feed_silence_and_normal_ones_the_clip(env):
 
 
 def _run(args, env, cwd):
-    proc = subprocess.run(
+    proc = run(
         [sys.executable, *args],
-        capture_output=True,
-        text=True,
         cwd=cwd,
         env={
             **os.environ,
@@ -157,7 +155,7 @@ def _run(args, env, cwd):
             "HF_DATASETS_OFFLINE": "1",
             "AUDIOMCQ_CACHE": str(cwd / "audiomcq-cache"),
         },
-        timeout=600,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc

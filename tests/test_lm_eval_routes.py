@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
@@ -24,6 +23,7 @@ pytest.importorskip("transformers")
 from audiomcq_plugins.benchmarks.fixtures import write_fixture  # noqa: E402
 from audiomcq_plugins.integrations.lm_eval import task_dir  # noqa: E402
 from audiomcq_plugins.models.tiny import build_tiny_model  # noqa: E402
+from tests.processes import run
 
 pytestmark = pytest.mark.slow
 
@@ -53,9 +53,7 @@ def test_python_m_route_with_include_path_writes_results(tmp_path):
         "OMP_NUM_THREADS": "1",
         "AUDIOMCQ_DATA_DIR": str(tmp_path / "nowhere"),  # --metadata must win
     }
-    proc = subprocess.run(
-        [sys.executable, *args], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600
-    )
+    proc = run([sys.executable, *args], cwd=tmp_path, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
     (results_file,) = out.rglob("results_*.json")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
@@ -15,6 +14,7 @@ pytest.importorskip("transformers")
 
 from audiomcq_plugins.models.tiny import build_tiny_model  # noqa: E402
 from tests.bench_helpers import BIRDS, write_birds  # noqa: E402
+from tests.processes import run  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -38,13 +38,11 @@ def test_plugin_benchmark_runs_through_audiomcq_eval(sample_plugin_site, tmp_pat
         "OMP_NUM_THREADS": "1",
         "AUDIOMCQ_CACHE": str(tmp_path / "cache"),
     }
-    proc = subprocess.run(
+    proc = run(
         [sys.executable, "-m", "audiomcq_plugins", "eval", "--data-dir", str(data.parent), *args],
-        capture_output=True,
-        text=True,
         cwd=tmp_path,
         env=env,
-        timeout=600,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
 

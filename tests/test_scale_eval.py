@@ -7,7 +7,6 @@ import json
 import math
 import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ pytest.importorskip("lm_eval")
 pytest.importorskip("transformers")
 
 from audiomcq_plugins.benchmarks.fixtures import write_fixture  # noqa: E402
+from tests.processes import run  # noqa: E402
 from tests.rank_probe import probe_env, read_records  # noqa: E402
 from tests.trl_fixtures import subprocess_env  # noqa: E402
 
@@ -76,7 +76,7 @@ def evaluate(setup, launcher: list[str], name: str) -> Path:
     # No ACCELERATE_USE_CPU: `--device cpu` alone must make the ranks join a gloo group.
     env = probe_env(probes, {**subprocess_env(), "OMP_NUM_THREADS": "1"})
     env.pop("ACCELERATE_USE_CPU", None)
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    proc = run(cmd, env=env, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     return out
 

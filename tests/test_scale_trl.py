@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 pytest.importorskip("trl")
 
+from tests.processes import run  # noqa: E402
 from tests.rank_probe import probe_env, read_records  # noqa: E402
 from tests.trl_fixtures import REPO, subprocess_env, trl_data  # noqa: E402
 
@@ -50,14 +50,7 @@ def launch(stage: str, tmp_path: Path, overrides: dict, **env: str) -> dict[int,
         cmd += [f"--{key}", *(map(str, value) if isinstance(value, list) else [str(value)])]
     base = {**subprocess_env(), **env}
     base.pop("ACCELERATE_USE_CPU")  # the accelerate config and the recipe's use_cpu suffice
-    proc = subprocess.run(
-        cmd,
-        cwd=tmp_path,
-        env=probe_env(tmp_path / "probes", base),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    proc = run(cmd, cwd=tmp_path, env=probe_env(tmp_path / "probes", base), timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     records = read_records(tmp_path / "probes")
     assert sorted(records) == [0, 1], "expected two ranks"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from audiomcq_plugins.benchmarks.fixtures import write_fixture
 from audiomcq_plugins.benchmarks.spec import load_benchmark
 from audiomcq_plugins.cli import main
+from tests.processes import run
 
 N = 4
 
@@ -76,15 +76,13 @@ def test_audiomcq_eval_writes_the_submission_next_to_the_results(data_dir, tmp_p
 
     model = build_tiny_model("qwen2-audio", tmp_path / "model")
     out = tmp_path / "out"
-    proc = subprocess.run(
+    proc = run(
         [sys.executable, "-m", "audiomcq_plugins", "eval", "--data-dir", str(data_dir)]
         + ["--model", "audiomcq-hf", "--model_args", f"pretrained={model}", "--device", "cpu"]
         + ["--tasks", "mmau_test", "--gen_kwargs", "max_gen_toks=4"]
         + ["--output_path", str(out), "--log_samples"],
-        capture_output=True,
-        text=True,
         env={**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"},
-        timeout=600,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     (submission,) = out.rglob("submission_mmau_test_*.json")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pytest
 
 from audiomcq_plugins.items import ValidationError, read_jsonl
+from tests.processes import run
 from tests.trl_fixtures import subprocess_env, write_items
 
 
@@ -92,14 +92,12 @@ def test_prepare_data_cli(tmp_path):
     items = write_items(tmp_path / "clips", 4)
     cmd = [sys.executable, "-m", "audiomcq_plugins", "train", "prepare-data", "--items", str(items)]
     cmd += ["--data-root", str(tmp_path / "clips"), "--out", str(tmp_path / "trl")]
-    proc = subprocess.run(cmd, env=subprocess_env(), capture_output=True, text=True, timeout=120)
+    proc = run(cmd, env=subprocess_env(), timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["counts"]["mixed"] == 4
-    bad = subprocess.run(
+    bad = run(
         cmd[:-2] + ["--out", str(tmp_path / "x"), "--data-root", str(tmp_path)],
         env=subprocess_env(),
-        capture_output=True,
-        text=True,
         timeout=120,
     )
     assert bad.returncode == 2 and "4 problem(s)" in bad.stderr

@@ -13,6 +13,9 @@ pytest.importorskip("trl")
 
 from tests.trl_fixtures import tiny_checkpoint, tone, trl_data, varied_reward  # noqa: E402
 
+# built once per session, quietly, before any of these tests (conftest.py)
+pytestmark = pytest.mark.usefixtures("tiny_checkpoints")
+
 
 def make_trainer(arch, data_dir, tmp_path, **overrides):
     from audiomcq_plugins.integrations.trl.data import load_jsonl_dataset

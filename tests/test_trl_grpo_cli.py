@@ -4,7 +4,6 @@ including a resume from a checkpoint written by the other route."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pytest
@@ -12,7 +11,11 @@ import pytest
 pytest.importorskip("trl")
 yaml = pytest.importorskip("yaml")
 
+from tests.processes import run  # noqa: E402
 from tests.trl_fixtures import run_ok, subprocess_env, tiny_checkpoint, trl_data  # noqa: E402
+
+# built once per session, quietly, before any of these tests (conftest.py)
+pytestmark = pytest.mark.usefixtures("tiny_checkpoints")
 
 
 def recipe(tmp_path, data_dir, **overrides):
@@ -86,13 +89,11 @@ def test_our_entry_point_refuses_bad_data_before_launch(tmp_path):
     (data_dir / "grpo" / "mixed" / "train.jsonl").write_text(
         json.dumps({"prompt": [{"role": "user", "content": "no audio"}], "id": "x1"}) + "\n"
     )
-    proc = subprocess.run(
+    proc = run(
         [sys.executable, "-m", "audiomcq_plugins", "train", "grpo", "--config"]
         + [str(recipe(tmp_path, data_dir))],
         cwd=tmp_path,
         env=subprocess_env(),
-        capture_output=True,
-        text=True,
         timeout=300,
     )
     assert proc.returncode != 0

@@ -9,6 +9,9 @@ pytest.importorskip("trl")
 
 from tests.trl_fixtures import tiny_checkpoint, trl_data  # noqa: E402
 
+# built once per session, quietly, before any of these tests (conftest.py)
+pytestmark = pytest.mark.usefixtures("tiny_checkpoints")
+
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):

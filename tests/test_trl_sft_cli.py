@@ -12,6 +12,9 @@ yaml = pytest.importorskip("yaml")
 
 from tests.trl_fixtures import run_ok, tiny_checkpoint, trl_data  # noqa: E402
 
+# built once per session, quietly, before any of these tests (conftest.py)
+pytestmark = pytest.mark.usefixtures("tiny_checkpoints")
+
 
 def recipe(tmp_path, arch, data_dir, **overrides):
     config = {

@@ -6,43 +6,75 @@ parallel pytest workers do not race) and reused by every TRL test module.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from audiomcq_plugins.audio import SAMPLE_RATE
+from tests.processes import run
 
 CACHE = Path(os.environ.get("AUDIOMCQ_TEST_CACHE", Path(tempfile.gettempdir()) / "audiomcq-test"))
 REPO = Path(__file__).resolve().parents[1]
 
 
-def tiny_checkpoint(arch: str) -> Path:
-    """A trainable tiny checkpoint: Qwen2-Audio as built, Omni models as extracted thinkers."""
-    from audiomcq_plugins.models.tiny import build_tiny_model
+#: The architectures of :func:`tiny_checkpoint` (built together by conftest's
+#: ``tiny_checkpoints`` session fixture).
+ARCHS = ("qwen2.5-omni", "qwen2-audio", "qwen3-omni")
 
+
+def tiny_checkpoint(arch: str) -> Path:
+    """A trainable tiny checkpoint: Qwen2-Audio as built, Omni models as extracted thinkers.
+    Built quietly (no progress bars or warnings reach the calling test's captured output)."""
     out = CACHE / f"tiny-{arch}"
     if (out / "config.json").is_file():
         return out
     CACHE.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=CACHE))
-    build_tiny_model(arch, work / "full", seed=0)
-    if arch == "qwen2-audio":
-        built = work / "full"
-    else:
-        from audiomcq_plugins.models.thinker import extract_thinker
-
-        built = Path(extract_thinker(work / "full", work / "thinker"))
+    with quietly():
+        built = _build(arch, work)
     try:
         os.replace(built, out)
     except OSError:  # another worker won the race
         pass
     shutil.rmtree(work, ignore_errors=True)
     return out
+
+
+def _build(arch: str, work: Path) -> Path:
+    from audiomcq_plugins.models.tiny import build_tiny_model
+
+    build_tiny_model(arch, work / "full", seed=0)
+    if arch == "qwen2-audio":
+        return work / "full"
+    from audiomcq_plugins.models.thinker import extract_thinker
+
+    return Path(extract_thinker(work / "full", work / "thinker"))
+
+
+@contextlib.contextmanager
+def quietly() -> Iterator[None]:
+    """Nothing printed: stdout/stderr swallowed, transformers' warnings and bars off."""
+    from transformers.utils import logging as hf_logging
+
+    level, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def tone(freq: float, seconds: float, sr: int = SAMPLE_RATE) -> np.ndarray:
@@ -117,8 +149,6 @@ def subprocess_env() -> dict[str, str]:
 
 def run_ok(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
     """Run a training command in a subprocess (offline env); fail the test with its log tail."""
-    proc = subprocess.run(
-        cmd, cwd=cwd, env=subprocess_env(), capture_output=True, text=True, timeout=600
-    )
+    proc = run(cmd, cwd=cwd, env=subprocess_env(), timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     return proc

@@ -24,9 +24,9 @@ def _map_chunk(fn: Callable[[J], R], jobs: list[J]) -> list[R]:
 
 
 def _worker_init() -> None:
-    """Workers leave interrupts to the main process, which stops them."""
+    """Workers leave interrupts to the main process, which stops them (with SIGTERM, which
+    ends them: no process forked under a command keeps its handler, see ``processes.py``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @contextlib.contextmanager

@@ -9,11 +9,11 @@ import gc
 import importlib
 import inspect
 import os
-import signal
 import sys
 import threading
 
 from audiomcq_plugins import __version__
+from audiomcq_plugins.processes import sigterm_as_interrupt
 
 #: Subcommand modules under ``audiomcq_plugins.cli``, in help order.
 COMMANDS: tuple[str, ...] = (
@@ -83,25 +83,20 @@ def add_plugin_commands(sub: argparse._SubParsersAction) -> None:
             )
 
 
-def _terminate_as_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def _run_command(args: argparse.Namespace) -> int:
-    """Run the chosen command; SIGTERM is treated as Ctrl-C, and either ends in one line
-    (status 130) after the command's own cleanup ran."""
+    """Run the chosen command; SIGTERM is treated as Ctrl-C (not in processes forked from it:
+    :mod:`audiomcq_plugins.processes`), and either ends in one line (status 130) after the
+    command's own cleanup ran."""
     if threading.current_thread() is not threading.main_thread():
         return int(args.func(args) or 0)
-    previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt)
     try:
-        return int(args.func(args) or 0)
+        with sigterm_as_interrupt():
+            return int(args.func(args) or 0)
     except BrokenPipeError:  # `audiomcq ... | head`: the reader left; not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
         pass  # reported below, once the interrupted frames are gone
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     # progress bars of the unwound frames print their last state when collected: before ours
     gc.collect()
     hint = getattr(args, "interrupt_hint", "")

@@ -46,6 +46,10 @@ def make_accelerator(device: str | None) -> Any | None:
     if launched_processes() <= 1:
         return None
     import torch
+
+    from audiomcq_plugins.processes import end_distributed_at_exit
+
+    end_distributed_at_exit()
     from accelerate import Accelerator, InitProcessGroupKwargs
 
     cpu = str(device) == "cpu" or not torch.cuda.is_available()

@@ -47,8 +47,10 @@ class AudioGRPOMixin:
         from audiomcq_plugins.integrations.trl.compat import require_tested_trl
         from audiomcq_plugins.integrations.trl.reuse import EncoderReuse
         from audiomcq_plugins.integrations.trl.settings import AudioSettings
+        from audiomcq_plugins.processes import end_distributed_at_exit
 
         require_tested_trl()
+        end_distributed_at_exit()  # a rank must not hang at exit (audiomcq_plugins.processes)
         bound = inspect.signature(super().__init__).bind(*args, **kwargs)
         params = bound.arguments
         grpo_args = params.get("args")

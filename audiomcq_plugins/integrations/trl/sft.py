@@ -116,8 +116,10 @@ class AudioSFTTrainer(SFTTrainer):
     def __init__(self, model: Any, args: SFTConfig | None = None, *rest: Any, **kwargs: Any):
         from audiomcq_plugins.integrations.trl.compat import require_tested_trl
         from audiomcq_plugins.integrations.trl.loading import check_trainable, load_processor
+        from audiomcq_plugins.processes import end_distributed_at_exit
 
         require_tested_trl()
+        end_distributed_at_exit()  # a rank must not hang at exit (audiomcq_plugins.processes)
         if isinstance(model, str):
             check_trainable(model)
         if kwargs.get("processing_class") is None and not rest:

@@ -1,0 +1,119 @@
+"""How our processes start and end: the one home of signal handling and of exit-time clean-up.
+
+- :func:`sigterm_as_interrupt`: while an ``audiomcq`` command runs, SIGTERM raises
+  ``KeyboardInterrupt`` (so a command ends in one line after its own clean-up, as on Ctrl-C).
+  A process *forked* while it is installed starts with the SIGTERM disposition it had before
+  (``os.register_at_fork``; SIGTERM is blocked across the fork, so one sent to a child before
+  its disposition is restored is delivered after, not swallowed): third-party fork pools
+  (lighteval's bootstrap standard errors, ``datasets`` with ``num_proc``, torch
+  ``DataLoader`` workers) are ended by ``Pool.terminate()``'s SIGTERM as the standard library
+  expects, instead of a worker turning it into a ``KeyboardInterrupt`` or losing it, then
+  waiting for ever on the queue lock that the terminating pool holds (a deadlock).
+- :func:`end_distributed_at_exit`: a process of a multi-process launch (``torchrun``,
+  ``accelerate launch``) frees its models and destroys its process group while the interpreter
+  is still whole, then gives the rest of interpreter exit a deadline: a rank that is still alive
+  after it prints every thread's stack and exits with status 1 instead of hanging its launcher
+  (a gloo rank was seen stuck for ever in ``~ProcessGroupGloo`` during interpreter
+  finalization, reached from a DDP ``Reducer`` freed only then).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import faulthandler
+import gc
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+
+#: Seconds a rank may take to finish interpreter exit after :func:`end_distributed_at_exit`'s
+#: clean-up before its stacks are printed and it is ended (override: the variable below).
+EXIT_DEADLINE_S = 120.0
+EXIT_DEADLINE_ENV = "AUDIOMCQ_EXIT_DEADLINE"
+
+_parent_sigterm: list = []  # the disposition forked children get back, while ours is installed
+_at_fork_registered = False
+_fork_mask = threading.local()  # the forking thread's signal mask while SIGTERM is blocked
+_exit_registered = False
+
+
+def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _block_sigterm_before_fork() -> None:
+    # A SIGTERM that reached the child before its handler is restored would be swallowed by
+    # our Python-level handler (or lost if it runs only after the restore): keep it pending.
+    if signal.getsignal(signal.SIGTERM) is _terminate_as_interrupt:
+        _fork_mask.saved = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
+
+def _unblock_after_fork() -> None:
+    saved = getattr(_fork_mask, "saved", None)
+    if saved is not None:
+        _fork_mask.saved = None
+        signal.pthread_sigmask(signal.SIG_SETMASK, saved)
+
+
+def _restore_sigterm_in_child() -> None:
+    if _parent_sigterm and signal.getsignal(signal.SIGTERM) is _terminate_as_interrupt:
+        with contextlib.suppress(ValueError, OSError):  # no Python handlers can be set
+            signal.signal(signal.SIGTERM, _parent_sigterm[-1])
+    _unblock_after_fork()  # a SIGTERM sent meanwhile is delivered now, with that disposition
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises ``KeyboardInterrupt`` inside the block (main thread only); processes
+    forked inside it start with the previous disposition."""
+    global _at_fork_registered
+    if not _at_fork_registered:
+        os.register_at_fork(
+            before=_block_sigterm_before_fork,
+            after_in_parent=_unblock_after_fork,
+            after_in_child=_restore_sigterm_in_child,
+        )
+        _at_fork_registered = True
+    _parent_sigterm.append(signal.signal(signal.SIGTERM, _terminate_as_interrupt))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, _parent_sigterm.pop())
+
+
+def exit_deadline() -> float:
+    raw = os.environ.get(EXIT_DEADLINE_ENV)
+    if raw is None:
+        return EXIT_DEADLINE_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise ValueError(f"{EXIT_DEADLINE_ENV}={raw!r}: expected a positive number of seconds")
+    return value
+
+
+def end_distributed_at_exit() -> None:
+    """Register (once per process) the exit-time clean-up described in the module docstring.
+    Harmless in a single process: it only acts where ``torch.distributed`` was initialised."""
+    global _exit_registered
+    if _exit_registered:
+        return
+    deadline = exit_deadline()  # a malformed value is reported now, not at exit
+    atexit.register(_end_distributed, deadline)
+    _exit_registered = True
+
+
+def _end_distributed(deadline: float) -> None:
+    if int(os.environ.get("WORLD_SIZE") or 1) <= 1:  # not a rank of a multi-process launch
+        return
+    faulthandler.dump_traceback_later(deadline, exit=True, file=sys.__stderr__)
+    gc.collect()  # trainers hold their DDP model in reference cycles: free its Reducer now
+    dist = sys.modules.get("torch.distributed")
+    if dist is not None and dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()  # (TRL's scripts destroy it already through Trainer.end())
+        gc.collect()
