@@ -37,8 +37,8 @@ def register_benchmarks(register: Callable[[str, Any], None]) -> None:
         ``audiomcq prepare``, ``audiomcq score --benchmark`` and the harness tasks;
         ``spec.reader(spec, root, metadata_files, quirks, options)`` turns the benchmark's
         source files into canonical :class:`audiomcq_plugins.items.Item` records. Every
-        registered benchmark gets the harness tasks ``<name>``, ``<name>_silent`` and (when
-        its answers ship) ``<name>_loglik`` (see :mod:`audiomcq_plugins.tasks`), with
+        registered benchmark gets the harness task ``<name>`` and one per applicable variant
+        (``<name>_silent``, ...: :data:`audiomcq_plugins.tasks.VARIANTS`), with
         ``spec.breakdown_values``, ``spec.generation`` and ``spec.groups``; ``family`` is a
         free label and ``score_format`` says which prediction files ``audiomcq score`` reads.
     :returns: nothing; the return value is ignored.

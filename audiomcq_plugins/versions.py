@@ -9,6 +9,26 @@ installed. No harness is imported here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One place our code reaches into another project's internals: a row of a ``PATCHES``
+    inventory (each adapter's ``compat.py``; ``models/compat.py`` for transformers).
+
+    ``site`` is ``"<module under audiomcq_plugins/>: <object>.<attribute>"``; ``kind`` is
+    ``replaces`` (a class or module attribute swapped for ours), ``wraps`` (an instance's
+    method or part wrapped, per object), ``overrides`` (a private method overridden in a
+    subclass) or ``calls`` (a private member read or called); ``when`` says when it happens and
+    ``guard`` names the check that refuses an untested version first.
+    ``tests/test_patch_inventory.py`` keeps the tables and the code in step."""
+
+    site: str
+    kind: str
+    why: str
+    when: str
+    guard: str
 
 
 class UntestedVersionError(RuntimeError):

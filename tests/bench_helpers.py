@@ -8,7 +8,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-#: The lm-eval task names fixed by DESIGN.md's contracts (one benchmark each).
+#: The lm-eval task names fixed by the project's contracts (one benchmark each; see the task
+#: table in docs/benchmarks.md).
 CONTRACT_TASKS = (
     "mmau_test_mini",
     "mmau_test",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from audiomcq_plugins.models.compat import require_tested_transformers
 from audiomcq_plugins.models.facts import PREFETCHED_ENCODERS
 
 #: Batches whose encoder output may wait at once (the running one and the next).
@@ -136,6 +137,7 @@ def install(model: Any) -> EncoderPrefetch | None:
         return None
     existing = getattr(model, "_audiomcq_encoder_prefetch", None)
     if existing is None:
+        require_tested_transformers("audio encoder prefetch")
         existing = EncoderPrefetch(model, kind)
         model._audiomcq_encoder_prefetch = existing
     return existing

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from audiomcq_plugins.models.compat import require_tested_transformers
+
 #: Distinct (clip, batch size, options) entries kept; silent runs need one or two.
 MAX_ENTRIES = 8
 
@@ -71,6 +73,7 @@ def install(processor: Any) -> RepeatedClipFeatures | None:
         return None
     if isinstance(extractor, RepeatedClipFeatures):
         return extractor
+    require_tested_transformers("feature cache for repeated clips")
     wrapped = RepeatedClipFeatures(extractor)
     processor.feature_extractor = wrapped
     return wrapped
@@ -98,6 +101,7 @@ def install_encoder(model: Any) -> dict[str, Any] | None:
     tower = getattr(model, "audio_tower", None) or getattr(inner, "audio_tower", None)
     if tower is None or type(model).__name__ not in ROW_ENCODERS:
         return None
+    require_tested_transformers("reuse of repeated rows in the audio encoder")
     if hasattr(tower, "_audiomcq_reuse"):
         return tower._audiomcq_reuse
     original = tower.forward

@@ -23,7 +23,12 @@ import logging
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from audiomcq_plugins.versions import UntestedVersionError, installed_version, require_tested
+from audiomcq_plugins.versions import (
+    Patch,
+    UntestedVersionError,
+    installed_version,
+    require_tested,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +40,32 @@ DEPENDENCY_RANGES: tuple[tuple[str, str, str], ...] = (
     ("xxhash", "0", "4"),  # 4.x breaks lighteval 0.13's details logger
 )
 _installed = False
+
+_GUARD = "integrations.lighteval.compat.check_versions"
+#: Every place we reach into lighteval internals (the rule: docs/architecture.md).
+PATCHES: tuple[Patch, ...] = (
+    Patch(
+        "integrations/lighteval/compat.py: Registry._load_from_files",
+        "replaces",
+        "a built-in task module that fails to import (one downloads at import) is skipped",
+        "by install(): when TASKS_TABLE is read, our model is built or `audiomcq lighteval` runs",
+        _GUARD,
+    ),
+    Patch(
+        "integrations/lighteval/compat.py: LightevalTask.download_dataset_worker",
+        "replaces",
+        "our tasks load through the benchmark registry, not datasets.load_dataset(hf_repo)",
+        "by install()",
+        _GUARD,
+    ),
+    Patch(
+        "integrations/lighteval/cli.py: Registry.create_custom_tasks_module",
+        "replaces",
+        "a user's --custom-tasks module is merged with ours instead of replacing it",
+        "by `audiomcq lighteval` when the user gives --custom-tasks",
+        _GUARD,
+    ),
+)
 
 
 class UnsupportedLightevalVersion(UntestedVersionError):

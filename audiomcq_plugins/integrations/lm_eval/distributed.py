@@ -5,7 +5,7 @@ each process every N-th document (``lm.rank`` / ``lm.world_size``), pads the req
 equal length with ``lm.all_gather``, waits at ``lm.barrier()`` and collects per-document
 metrics and logged samples on rank 0 with ``lm.gather_object``; only rank 0 gets results back
 and writes them. :class:`DataParallel` supplies those five members through an accelerate
-``Accelerator``, as lm-eval's ``hf`` model does, with two differences:
+``Accelerator``, as lm-eval's ``hf`` model does, with three differences:
 
 - ``rank`` is the *global* process index (lm-eval's ``hf`` uses the node-local one, which
   repeats across nodes), so several nodes share the work too;

@@ -1,8 +1,8 @@
 """lm-eval model classes ``audiomcq-hf``, ``audiomcq-vllm`` and ``audiomcq-api``.
 
-Importing this module registers both names in lm-eval's model registry (after importing
+Importing this module registers the three names in lm-eval's model registry (after importing
 ``lm_eval.models``: registering first would leave the registry non-empty, so lm-eval would
-never load its built-in models). Building either model installs the audio-safe cache key
+never load its built-in models). Building any of them installs the audio-safe cache key
 (:mod:`.safety`), on a tested lm-eval only (:mod:`.compat`).
 
 Requests: ``generate_until`` ``(context, gen_kwargs[, {"audio": [...]}])`` and

@@ -35,6 +35,9 @@ class EncoderReuse:
 
     def install(self, model: Any) -> int:
         """Wrap every ``audio_tower`` of ``model``; returns how many were wrapped."""
+        from audiomcq_plugins.models.compat import require_tested_transformers
+
+        require_tested_transformers("audio encoder reuse in training")
         n = 0
         for name, module in model.named_modules():
             if name.split(".")[-1] == "audio_tower" and not getattr(
