@@ -20,21 +20,6 @@ MIN_CHOICES, MAX_CHOICES = 2, 8
 LETTERS = "ABCDEFGH"[:MAX_CHOICES]
 CONTRIBUTIONS = ("weak", "strong")
 
-#: Breakdown fields an item may carry, under the benchmarks' own names.
-BREAKDOWN_FIELDS = (
-    "task",
-    "modality",
-    "category",
-    "sub-category",
-    "sub-sub-category",
-    "difficulty",
-    "question_type",
-    "source_dataset",
-    "audio_contribution",
-    "task_name",
-    "language",
-)
-
 
 @dataclass
 class Item:

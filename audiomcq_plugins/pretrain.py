@@ -100,28 +100,6 @@ def build_captions(work: Path, n: int) -> Path:
     return dataset
 
 
-def caption_accuracy(model: Path, suite_dir: Path, limit: int = 200) -> float:
-    """Share of a suite's strong clips (up to ``limit``) whose greedy caption is exact: does the
-    base hear what the generator put in the clip?"""
-    from audiomcq_plugins.audio import decode
-    from audiomcq_plugins.benchmarks.synth import METADATA_FILE
-    from audiomcq_plugins.models.hf import HFAudioLM
-    from audiomcq_plugins.models.requests import AudioRequest
-    from audiomcq_plugins.models.tiny import SYSTEM_DEFAULT
-
-    records = json.loads((suite_dir / METADATA_FILE).read_text())
-    records = [r for r in records if r["audio-contribution"] == "strong"][:limit]
-    lm = HFAudioLM(model, device="cpu", batch_size=64, max_new_tokens=24, trust_remote_code=True)
-    requests, targets = [], []
-    for record in records:
-        prompt, target = caption(record)
-        clip = decode(suite_dir / "audio" / record["source_dataset"] / record["audio_path"])
-        requests.append(AudioRequest(prompt, (clip.array,), system_prompt=SYSTEM_DEFAULT))
-        targets.append(target)
-    outputs = lm.generate(requests)
-    return sum(o.strip() == t for o, t in zip(outputs, targets, strict=True)) / len(targets)
-
-
 def fingerprint(n: int, overrides: dict[str, Any]) -> str:
     """What the base depends on: texts (tokenizer, captions), recipe, sizes, clips, overrides."""
     from audiomcq_plugins.benchmarks import synth

@@ -160,3 +160,33 @@ def test_recovery_precision_recall_and_item_mismatch():
     assert "precision(weak) 0.500  recall(weak) 0.500" in recovery.describe(result)[1]
     with pytest.raises(VoteError, match="only known: \\['d'\\]"):
         recovery.recovery(truth, {k: v for k, v in voted.items() if k != "d"})
+
+
+def test_every_model_argument_is_runtime_or_answer_changing():
+    """The voter identity's table covers every argument of our model classes, so a new one
+    cannot silently split (or merge) voters."""
+    import inspect
+
+    pytest.importorskip("lm_eval")
+    from audiomcq_plugins.contribution.samples import ANSWER_ARGS, RUNTIME_ARGS
+    from audiomcq_plugins.integrations.lm_eval.models import AudioMCQHF, AudioMCQVLLM
+    from audiomcq_plugins.models.api import APIAudioLM
+
+    assert not RUNTIME_ARGS & ANSWER_ARGS
+    for cls in (AudioMCQHF, AudioMCQVLLM, APIAudioLM):
+        params = inspect.signature(cls.__init__).parameters.values()
+        named = {p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD} - {"self"}
+        assert named - RUNTIME_ARGS - ANSWER_ARGS == set(), cls.__name__
+
+
+def test_runs_differing_only_in_prefetch_encoder_are_one_voter(tmp_path):
+    """`audiomcq-hf` takes prefetch_encoder (a speed switch): the same model with and without
+    it is one voter, not two."""
+    from audiomcq_plugins.contribution.samples import Run
+
+    def run(args: str) -> Run:
+        return Run("t_silent", "audiomcq-hf", args, {}, [], tmp_path, {})
+
+    same = run("pretrained=/m,prefetch_encoder=False,batch_size=4")
+    assert same.identity == run("pretrained=/m").identity == "audiomcq-hf(pretrained=/m)"
+    assert run("pretrained=/m,dtype=bfloat16").identity != same.identity

@@ -24,9 +24,15 @@ from audiomcq_plugins.cache import sha256_files
 from audiomcq_plugins.items import Item, Problem, ValidationError
 
 ENV_VAR = "AUDIOMCQ_DATA_DIR"
+#: New tokens a model generates unless told otherwise (every backend and harness).
+DEFAULT_MAX_NEW_TOKENS = 256
 #: Generation settings of every task unless a spec overrides them (``spec.generation``):
-#: greedy, up to 256 new tokens, no stop strings besides the model's end of turn.
-DEFAULT_GENERATION: Mapping[str, Any] = {"until": [], "max_gen_toks": 256, "do_sample": False}
+#: greedy, up to DEFAULT_MAX_NEW_TOKENS new tokens, no stop strings besides the end of turn.
+DEFAULT_GENERATION: Mapping[str, Any] = {
+    "until": [],
+    "max_gen_toks": DEFAULT_MAX_NEW_TOKENS,
+    "do_sample": False,
+}
 
 #: A family reader: (spec, root, metadata files, quirks, options) -> items.
 Reader = Callable[["BenchmarkSpec", Path, list[Path], Quirks, dict[str, Any]], list[Item]]

@@ -21,20 +21,48 @@ from audiomcq_plugins.contribution.vote import Probe, Verdict, VoteError
 from audiomcq_plugins.recordfiles import read_records
 
 #: Task-name suffixes of the probe variants and the kind of probe each gives.
-PROBE_SUFFIXES = {"silent": "audio", "noise": "audio", "text": "text"}
+PROBE_SUFFIXES = {"silent": "audio", "text": "text"}  # (noise probes run the _silent tasks)
 #: Scorer name -> the per-sample metric holding its verdict.
 SCORER_METRICS = {"strict": "acc", "official": "acc_official"}
-#: Model arguments that change how a model runs, not what it answers.
+#: Model arguments that change how a model runs, not what it answers: runs that differ only in
+#: them are the same voter. Every argument of our model classes is either here or in
+#: :data:`ANSWER_ARGS` (tests/test_contribution_vote.py reads their signatures).
 RUNTIME_ARGS = frozenset(
     {
         "device",
         "batch_size",
         "max_batch_size",
         "parallelize",
+        "device_map",
+        "max_memory_per_gpu",
+        "max_cpu_memory",
+        "offload_folder",
+        "attn_implementation",
+        "prefetch_encoder",
         "tensor_parallel_size",
         "data_parallel_size",
         "gpu_memory_utilization",
-        "prefetch",
+        "num_concurrent",
+        "timeout",
+        "max_retries",
+        "backoff",
+        "api_key_env",
+        "max_tokens_field",
+    }
+)
+#: Model arguments that can change what a model answers (kept in a voter's identity).
+ANSWER_ARGS = frozenset(
+    {
+        "pretrained",
+        "base_url",
+        "model",
+        "dtype",
+        "revision",
+        "trust_remote_code",
+        "max_new_tokens",
+        "system_prompt",
+        "seed",
+        "engine_args",
     }
 )
 
@@ -166,7 +194,7 @@ def probes_from_runs(runs: Sequence[Run], task: str, scorer: str = "strict") -> 
     if not grouped:
         seen = sorted({r.task for r in runs})
         raise VoteError(
-            f"no {task}_silent / {task}_noise / {task}_text samples in the given directories "
+            f"no {task}_silent / {task}_text samples in the given directories "
             f"(found tasks {seen}); run those tasks with --log_samples"
         )
     probes = []

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from audiomcq_plugins.audio import SAMPLE_RATE
+from audiomcq_plugins.benchmarks.spec import DEFAULT_MAX_NEW_TOKENS
 from audiomcq_plugins.models.api_client import APIError, JSONClient, RetryPolicy
 from audiomcq_plugins.models.requests import AudioRequest, truncate_at_stops
 
@@ -133,7 +134,7 @@ class APIAudioLM:
         timeout: float = 300.0,
         max_retries: int = 5,
         backoff: float = 1.0,
-        max_new_tokens: int = 256,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         system_prompt: str | None = None,
         max_tokens_field: str = "max_tokens",
         seed: int | None = None,

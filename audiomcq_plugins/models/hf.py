@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.audio import SAMPLE_RATE
+from audiomcq_plugins.benchmarks.spec import DEFAULT_MAX_NEW_TOKENS
 from audiomcq_plugins.models.batching import BatchPipeline, default_prefetch
 from audiomcq_plugins.models.facts import TRIMMED_AUDIO_PROCESSORS
 from audiomcq_plugins.models.loading import load_model, resolve_device
@@ -77,7 +78,7 @@ class HFAudioLM(BatchPipeline):
         device: str = "auto",
         attn_implementation: str | None = None,
         batch_size: int = 8,
-        max_new_tokens: int = 256,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         system_prompt: str | None = None,
         trust_remote_code: bool = False,
         revision: str | None = None,

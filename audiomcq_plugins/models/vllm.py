@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from audiomcq_plugins.audio import SAMPLE_RATE
+from audiomcq_plugins.benchmarks.spec import DEFAULT_MAX_NEW_TOKENS
 from audiomcq_plugins.models.requests import AudioRequest, truncate_at_stops
 
 
@@ -58,7 +59,7 @@ class VLLMAudioLM:
         pretrained: str,
         *,
         dtype: str = "auto",
-        max_new_tokens: int = 256,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         system_prompt: str | None = None,
         tensor_parallel_size: int = 1,
         data_parallel_size: int = 1,

@@ -13,6 +13,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from audiomcq_plugins.benchmarks.spec import ENV_VAR
+
 MODULE = "audiomcq_plugins.integrations.lighteval"
 
 
@@ -62,7 +64,7 @@ def _with_custom_tasks(argv: Sequence[str]) -> list[str]:
 def run_lighteval(argv: Sequence[str], *, data_dir: str | None = None) -> int:
     """Run ``lighteval ARGV`` in this process with our fixes and tasks."""
     if data_dir:
-        os.environ["AUDIOMCQ_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
+        os.environ[ENV_VAR] = str(Path(data_dir).expanduser().resolve())
     from audiomcq_plugins.integrations.lighteval import compat
 
     compat.install()

@@ -29,12 +29,12 @@ from lighteval.tasks.requests import Doc, SamplingMethod
 from lighteval.utils.cache_management import SampleCache, cached
 from tqdm.auto import tqdm
 
+from audiomcq_plugins.benchmarks.spec import DEFAULT_MAX_NEW_TOKENS
 from audiomcq_plugins.integrations.lighteval import compat
 from audiomcq_plugins.models.requests import AudioRequest, audio_source
 
 #: Documents resolved (audio decoded) at a time: memory stays flat on long benchmarks.
 CHUNK = 256
-DEFAULT_MAX_NEW_TOKENS = 256
 BACKENDS = ("hf", "vllm")
 
 

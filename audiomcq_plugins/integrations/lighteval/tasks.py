@@ -25,6 +25,7 @@ from lighteval.tasks.lighteval_task import LightevalTaskConfig
 from lighteval.tasks.requests import Doc, SamplingMethod
 
 from audiomcq_plugins import task_docs
+from audiomcq_plugins.benchmarks.spec import DEFAULT_MAX_NEW_TOKENS
 from audiomcq_plugins.tasks import TaskDef, task_defs
 
 #: Bump when what a task sends to the model changes in a way the config does not show
@@ -168,7 +169,9 @@ def task_config(task: TaskDef, **options: Any) -> AudioTaskConfig:
         hf_avail_splits=[SPLIT],
         evaluation_splits=[SPLIT],
         metrics=[likelihood_metric() if loglik else generation_metric(breakdowns)],
-        generation_size=None if loglik else int(generation.get("max_gen_toks", 256)),
+        generation_size=None
+        if loglik
+        else int(generation.get("max_gen_toks", DEFAULT_MAX_NEW_TOKENS)),
         stop_sequence=[until] if isinstance(until, str) else list(until),
         version=VERSION,
         benchmark=task.benchmark,

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from audiomcq_plugins.benchmarks.spec import ENV_VAR
 from audiomcq_plugins.integrations.lm_eval import TASK_DIR, register, task_dir
 from audiomcq_plugins.models.api_client import APIError
 
@@ -61,7 +62,7 @@ def run_lm_eval(argv: Sequence[str], *, data_dir: str | None = None) -> int:
     ``--log_samples``, tasks scored online (MMAU test) get their submission file
     (:func:`.submission.write_after_run`)."""
     if data_dir:
-        os.environ["AUDIOMCQ_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
+        os.environ[ENV_VAR] = str(Path(data_dir).expanduser().resolve())
     from audiomcq_plugins.integrations.lm_eval import task_index
 
     register()

@@ -30,6 +30,8 @@ from lm_eval.api.model import LM
 from lm_eval.api.registry import register_model
 from tqdm.auto import tqdm
 
+from audiomcq_plugins.benchmarks.spec import DEFAULT_MAX_NEW_TOKENS
+from audiomcq_plugins.flags import parse_bool
 from audiomcq_plugins.integrations.lm_eval import safety
 from audiomcq_plugins.integrations.lm_eval.distributed import DataParallel, placement
 from audiomcq_plugins.models.requests import AudioRequest, audio_source, resolve_audio
@@ -39,7 +41,6 @@ CHAT_PREFIX = "\x00audiomcq-chat\x00"
 #: Requests handed to the backend at a time (each chunk is length-sorted into batches on its
 #: own): memory stays flat on long benchmarks.
 CHUNK = 256
-DEFAULT_MAX_NEW_TOKENS = 256
 FULL_DECODE_ENV = "AUDIOMCQ_EVAL_FULL_DECODE"
 
 
@@ -223,7 +224,7 @@ class AudioMCQHF(DataParallel, AudioLMAdapter):
         device = self._join_launch(device) or device
         load = placement(
             self,
-            parallelize=_flag(parallelize),
+            parallelize=parse_bool(parallelize, "parallelize"),
             device_map=device_map,
             max_memory_per_gpu=max_memory_per_gpu,
             max_cpu_memory=max_cpu_memory,
@@ -246,17 +247,12 @@ class AudioMCQHF(DataParallel, AudioLMAdapter):
             trust_remote_code=bool(trust_remote_code),
             revision=revision,
             placement=load,
-            prefetch_encoder=_flag(prefetch_encoder),
+            prefetch_encoder=parse_bool(prefetch_encoder, "prefetch_encoder"),
         )
 
     @property
     def device(self) -> str:
         return self.backend.device
-
-
-def _flag(value: Any) -> bool:
-    """A boolean model argument (``--model_args`` passes strings only for unknown values)."""
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 @register_model("audiomcq-vllm")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from audiomcq_plugins.audio import SAMPLE_RATE
+from audiomcq_plugins.benchmarks.spec import ENV_VAR
 
 #: Key under which the per-row clip ids travel in TRL's batch dicts.
 CLIP_IDS_KEY = "audio_clip_ids"
@@ -80,7 +81,7 @@ def load_clip(source: Any, item: str | None = None) -> Any:
         return np.asarray(source, dtype=np.float32)
     if isinstance(source, (str, os.PathLike)) and os.path.isabs(source):
         return decode(source, item_id=item).array
-    return load_audio(source, data_root=os.environ.get("AUDIOMCQ_DATA_DIR"), item_id=item).array
+    return load_audio(source, data_root=os.environ.get(ENV_VAR), item_id=item).array
 
 
 @dataclass

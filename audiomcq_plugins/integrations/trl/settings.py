@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from audiomcq_plugins.flags import parse_bool
+
 ENV = {
     "contribution_weights": "AUDIOMCQ_CONTRIBUTION_WEIGHTS",
     "sampler": "AUDIOMCQ_SAMPLER",
@@ -57,7 +59,9 @@ class AudioSettings:
             contribution_weights=parse_weights(pick("contribution_weights")),
             sampler=_parse_name(pick("sampler")),
             sampler_options=parse_mapping(pick("sampler_options"), "sampler_options"),
-            audio_encoder_reuse=_parse_bool(pick("audio_encoder_reuse"), "audio_encoder_reuse"),
+            audio_encoder_reuse=parse_bool(
+                pick("audio_encoder_reuse"), "audio_encoder_reuse", True
+            ),
         )
 
 
@@ -102,16 +106,3 @@ def _parse_name(value: Any) -> str | None:
     if value is None or (isinstance(value, str) and value.strip().lower() in _OFF):
         return None
     return str(value).strip()
-
-
-def _parse_bool(value: Any, what: str) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{what} = {value!r}: expected true or false")
