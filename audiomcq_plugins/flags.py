@@ -1,9 +1,12 @@
-"""The one reader of boolean settings (model arguments, recipe keys, environment variables):
-``1/true/yes/on`` and ``0/false/no/off`` in any case; anything else is an error naming the
+"""The one reader of settings (model arguments, recipe keys, environment variables): booleans
+are ``1/true/yes/on`` and ``0/false/no/off`` in any case, and an argument a component does not
+take is rejected by name with the closest one it does; anything else is an error naming the
 setting, never a silent default."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Any
 
 TRUE = frozenset({"1", "true", "yes", "on"})
@@ -22,3 +25,20 @@ def parse_bool(value: Any, what: str, default: bool | None = None) -> bool:
     if text in FALSE:
         return False
     raise ValueError(f"{what}={value!r}: expected true or false (or 1/0, yes/no, on/off)")
+
+
+def reject_unknown(owner: str, given: Iterable[str], known: Iterable[str]) -> None:
+    """Raise one error naming each argument of ``given`` that ``owner`` does not take, with
+    the closest known one: a mistyped option is never dropped in favour of a default."""
+    known = sorted(set(known))
+    unknown = [name for name in given if name not in known]
+    if not unknown:
+        return
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    raise ValueError(
+        f"{owner}: unknown argument{'s' if len(unknown) > 1 else ''} {', '.join(hints)}; "
+        f"it takes: {', '.join(known)}"
+    )

@@ -47,6 +47,49 @@ def test_eval_nonexistent_model_path_is_one_line(capsys):
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("model", "model_args", "pattern"),
+    [
+        ("audiomcq-hf", "pretrained=/nonexistent/x,max_new_token=8",
+         r"'max_new_token' \(did you mean 'max_new_tokens'\?\)"),
+        ("audiomcq-hf", "pretrained=/nonexistent/x,prefetch=false",
+         r"'prefetch' \(did you mean 'prefetch_encoder'\?\)"),
+        ("audiomcq-api", "base_url=http://127.0.0.1:9/v1,model=m,num_concurent=16",
+         r"'num_concurent' \(did you mean 'num_concurrent'\?\)"),
+    ],
+)  # fmt: skip
+def test_eval_mistyped_model_argument_is_one_line(model, model_args, pattern, capsys):
+    rc = main(["eval", "--model", model, "--model_args", model_args, "--tasks", "mmar"])
+    err = _one_clear_error(
+        capsys, rc, r"^audiomcq: error: --model \S+ --model_args: unknown", pattern
+    )
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_model_arguments_are_checked_by_the_classes_too():
+    """The Python API (simple_evaluate) gets the same errors as the CLI."""
+    pytest.importorskip("lm_eval")
+    from audiomcq_plugins.integrations.lm_eval.models import AudioMCQAPI, AudioMCQHF
+
+    with pytest.raises(ValueError, match=r"audiomcq-hf: unknown argument 'max_new_token'"):
+        AudioMCQHF(pretrained="/nonexistent", max_new_token=8)
+    with pytest.raises(ValueError, match=r"batch_size='auto' is not supported.*give a number"):
+        AudioMCQHF(pretrained="/nonexistent", batch_size="auto")
+    with pytest.raises(ValueError, match=r"'num_concurent' \(did you mean 'num_concurrent'"):
+        AudioMCQAPI(base_url="http://127.0.0.1:9/v1", model="m", num_concurent=16)
+    with pytest.raises(ValueError, match=r"prefetch_encoder='maybe': expected true or false"):
+        AudioMCQHF(pretrained="/nonexistent", prefetch_encoder="maybe")
+
+
+def test_lighteval_model_arguments_are_checked_by_name():
+    pytest.importorskip("lighteval")
+    from audiomcq_plugins.integrations.lighteval.model import AudioMCQModelConfig
+
+    with pytest.raises(ValueError, match=r"'max_new_token' \(did you mean 'max_new_tokens'"):
+        AudioMCQModelConfig.from_args("pretrained=/x,max_new_token=8")
+    assert AudioMCQModelConfig.from_args("pretrained=/x,max_new_tokens=8").max_new_tokens == 8
+
+
 def test_eval_missing_data_is_reported_before_the_model_loads(tmp_path, capsys):
     # pretrained names an existing directory holding no model: had the model loaded first,
     # the error would be about the checkpoint, not the data.

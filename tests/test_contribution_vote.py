@@ -175,7 +175,8 @@ def test_every_model_argument_is_runtime_or_answer_changing():
     assert not RUNTIME_ARGS & ANSWER_ARGS
     for cls in (AudioMCQHF, AudioMCQVLLM, APIAudioLM):
         params = inspect.signature(cls.__init__).parameters.values()
-        named = {p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD} - {"self"}
+        named = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        named -= {"self"}
         assert named - RUNTIME_ARGS - ANSWER_ARGS == set(), cls.__name__
 
 

@@ -30,8 +30,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from audiomcq_plugins.cli import CLIError
-    from audiomcq_plugins.cli.preflight import check_model_path, check_task_data
+    from audiomcq_plugins.cli.preflight import check_model_args, check_model_path, check_task_data
 
+    check_model_args(args.extra)
     check_model_path(args.extra)
     check_task_data(args.extra, args.data_dir)
     from audiomcq_plugins.integrations.lm_eval.cli import run_lm_eval

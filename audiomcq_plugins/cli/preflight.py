@@ -46,6 +46,20 @@ def check_model_path(argv: Sequence[str]) -> None:
                 )
 
 
+def check_model_args(argv: Sequence[str]) -> None:
+    """Refuse a ``--model_args`` key that our ``--model`` does not take (with the closest one)."""
+    from audiomcq_plugins.flags import reject_unknown
+    from audiomcq_plugins.integrations.lm_eval.models import known_arguments
+
+    model = _option(argv, "--model") or ""
+    known = known_arguments(model)
+    if known is None:
+        return
+    pairs = (_option(argv, "--model_args") or "").split(",")
+    keys = [pair.partition("=")[0].strip() for pair in pairs if pair.strip()]
+    reject_unknown(f"--model {model} --model_args", keys, known)
+
+
 def check_task_data(argv: Sequence[str], data_dir: str | None) -> None:
     """Refuse tasks whose benchmark data cannot be found locally when the Hub is not an
     option (offline, or no Hub copy)."""

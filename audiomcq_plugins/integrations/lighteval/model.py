@@ -30,6 +30,7 @@ from lighteval.utils.cache_management import SampleCache, cached
 from tqdm.auto import tqdm
 
 from audiomcq_plugins.benchmarks.spec import DEFAULT_MAX_NEW_TOKENS
+from audiomcq_plugins.flags import reject_unknown
 from audiomcq_plugins.integrations.lighteval import compat
 from audiomcq_plugins.models.requests import AudioRequest, audio_source
 
@@ -60,6 +61,7 @@ class AudioMCQModelConfig(ModelConfig):
         if "=" not in args:
             return cls(model_name=args)
         parsed = cls._parse_args(args)
+        reject_unknown("audiomcq lighteval model", parsed, [*cls.model_fields, "pretrained"])
         if "pretrained" in parsed:
             parsed["model_name"] = parsed.pop("pretrained")
         return cls(**parsed)

@@ -31,7 +31,7 @@ from lm_eval.api.registry import register_model
 from tqdm.auto import tqdm
 
 from audiomcq_plugins.benchmarks.spec import DEFAULT_MAX_NEW_TOKENS
-from audiomcq_plugins.flags import parse_bool
+from audiomcq_plugins.flags import parse_bool, reject_unknown
 from audiomcq_plugins.integrations.lm_eval import safety
 from audiomcq_plugins.integrations.lm_eval.distributed import DataParallel, placement
 from audiomcq_plugins.models.requests import AudioRequest, audio_source, resolve_audio
@@ -216,8 +216,14 @@ class AudioMCQHF(DataParallel, AudioLMAdapter):
         max_cpu_memory: int | str | None = None,
         offload_folder: str | None = "./offload",
         prefetch_encoder: bool | str = True,
-        **unused: Any,
+        **unknown: Any,
     ) -> None:
+        reject_unknown("audiomcq-hf", unknown, known_arguments("audiomcq-hf"))
+        if str(batch_size).startswith("auto"):
+            raise ValueError(
+                f"audiomcq-hf: batch_size={batch_size!r} is not supported (no search for the "
+                "largest batch that fits): give a number, e.g. --batch_size 8"
+            )
         super().__init__()
         from audiomcq_plugins.models.hf import HFAudioLM
 
@@ -231,8 +237,6 @@ class AudioMCQHF(DataParallel, AudioLMAdapter):
             offload_folder=offload_folder,
         )
 
-        if str(batch_size).startswith("auto"):
-            batch_size = 8
         self.model_id = str(pretrained)
         self.system_prompt = system_prompt
         self.max_new_tokens = int(max_new_tokens) if max_new_tokens else None
@@ -253,6 +257,20 @@ class AudioMCQHF(DataParallel, AudioLMAdapter):
     @property
     def device(self) -> str:
         return self.backend.device
+
+
+#: Model arguments lm-eval passes to every model (``--batch_size``, ``--max_batch_size``,
+#: ``--device``), whether or not it uses them.
+HARNESS_ARGS = ("batch_size", "max_batch_size", "device")
+
+
+def _parameters(cls: type) -> list[str]:
+    """The named keyword parameters of ``cls``'s constructor."""
+    import inspect
+
+    params = inspect.signature(cls.__init__).parameters.values()
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for p in params if p.kind in kinds and p.name != "self"]
 
 
 @register_model("audiomcq-vllm")
@@ -306,14 +324,13 @@ class AudioMCQAPI(AudioLMAdapter):
         **options: Any,
     ) -> None:
         """``options``: :class:`~audiomcq_plugins.models.api.APIAudioLM`'s keyword arguments;
-        lm-eval's own (``batch_size``, ``max_batch_size``, ``device``) mean nothing here and
-        are dropped."""
-        super().__init__()
-        import inspect
-
+        lm-eval's own (:data:`HARNESS_ARGS`) mean nothing here and are dropped; anything else
+        is an error naming it."""
         from audiomcq_plugins.models.api import APIAudioLM
 
-        accepted = inspect.signature(APIAudioLM).parameters
+        accepted = _parameters(APIAudioLM)
+        reject_unknown("audiomcq-api", options, known_arguments("audiomcq-api"))
+        super().__init__()
         self.model_id = str(model)
         self.system_prompt = system_prompt
         self.max_new_tokens = int(max_new_tokens) if max_new_tokens else None
@@ -332,3 +349,15 @@ class AudioMCQAPI(AudioLMAdapter):
             self.cache_hook.add_partial(kind, chunk[i].args, result)
 
         return method(*args, on_result=cache, **kwargs)
+
+
+def known_arguments(model: str) -> list[str] | None:
+    """The ``--model_args`` keys our lm-eval model ``model`` takes (None: not one we check:
+    ``audiomcq-vllm`` passes the rest to vLLM's engine)."""
+    if model == "audiomcq-hf":
+        return _parameters(AudioMCQHF)
+    if model == "audiomcq-api":
+        from audiomcq_plugins.models.api import APIAudioLM
+
+        return [*_parameters(AudioMCQAPI), *_parameters(APIAudioLM), *HARNESS_ARGS]
+    return None
