@@ -512,6 +512,7 @@ def test_submission_names_the_bad_samples_file(content, pattern, tmp_path, capsy
     ],
     ids=["unknown-task", "missing-data"],
 )
+@pytest.mark.slow  # a lighteval subprocess each
 def test_lighteval_mistake_is_one_line_before_the_model_loads(task, extra, pattern, tmp_path):
     """`audiomcq lighteval custom ...` with a mistyped task or absent data: one line, exit 2,
     before the (nonexistent) model is touched. A process of its own, as users run it."""

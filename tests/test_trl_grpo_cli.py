@@ -14,8 +14,8 @@ yaml = pytest.importorskip("yaml")
 from tests.processes import run  # noqa: E402
 from tests.trl_fixtures import run_ok, subprocess_env, tiny_checkpoint, trl_data  # noqa: E402
 
-# built once per session, quietly, before any of these tests (conftest.py)
-pytestmark = pytest.mark.usefixtures("tiny_checkpoints")
+# training subprocesses; checkpoints built once per session, quietly, first (conftest.py)
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("tiny_checkpoints")]
 
 
 def recipe(tmp_path, data_dir, **overrides):
