@@ -49,7 +49,7 @@ def check_model_path(argv: Sequence[str]) -> None:
 def check_model_args(argv: Sequence[str]) -> None:
     """Refuse a ``--model_args`` key that our ``--model`` does not take (with the closest one)."""
     from audiomcq_plugins.flags import reject_unknown
-    from audiomcq_plugins.integrations.lm_eval.models import known_arguments
+    from audiomcq_plugins.integrations.lm_eval.model_args import known_arguments
 
     model = _option(argv, "--model") or ""
     known = known_arguments(model)

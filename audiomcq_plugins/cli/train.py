@@ -42,8 +42,6 @@ def add_parser(sub) -> None:  # noqa: ANN001
         "--no-check-audio", action="store_true", help="skip decoding every clip (faster)"
     )
     prep.set_defaults(func=run_prepare)
-    from audiomcq_plugins.models.thinker import add_parser as add_extract_thinker
-
     add_extract_thinker(stages)
     for stage in ("sft", "grpo"):
         p = stages.add_parser(
@@ -123,3 +121,35 @@ def _without(tokens: list[str], remove: list[str]) -> list[str]:
         else:
             out.append(token)
     return out
+
+
+def add_extract_thinker(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``extract-thinker`` on a subparsers object (e.g. ``audiomcq train``'s)."""
+    from audiomcq_plugins.models import thinker  # light: torch is imported when it runs
+
+    p = sub.add_parser(
+        "extract-thinker",
+        help="save the thinker of a full Qwen2.5-Omni / Qwen3-Omni checkpoint (+ processor)",
+        description=thinker.__doc__.split("\n\n")[1],
+    )
+    p.add_argument("src", help="directory of the full Omni checkpoint")
+    p.add_argument("out", help="directory to write the thinker-only checkpoint to")
+    p.add_argument("--dtype", default="auto", help="weights dtype (default: as stored)")
+    p.add_argument("--max-shard-size", default="5GB", help="largest weights file (default 5GB)")
+    p.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
+    p.set_defaults(func=run_extract_thinker)
+    return p
+
+
+def run_extract_thinker(args: argparse.Namespace) -> int:
+    from audiomcq_plugins.models.thinker import extract_thinker
+
+    out = extract_thinker(
+        args.src,
+        args.out,
+        dtype=args.dtype,
+        max_shard_size=args.max_shard_size,
+        overwrite=args.overwrite,
+    )
+    print(f"thinker written to {out}")
+    return 0

@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from audiomcq_plugins.contribution.vote import LABELS, Label, Probe, Rule, VoteError, summary
+from audiomcq_plugins.contribution.vote import Label, Probe, Rule, VoteError, summary
+from audiomcq_plugins.items import CONTRIBUTIONS as LABELS
 
 FORMAT_KEY = "audiomcq_contribution_labels"
 FORMAT_VERSION = 1

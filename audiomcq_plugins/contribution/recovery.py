@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from audiomcq_plugins.contribution.vote import VoteError
+from audiomcq_plugins.items import CONTRIBUTIONS
 
 
 def recovery(truth: Mapping[str, str], voted: Mapping[str, str]) -> dict[str, Any]:
@@ -26,7 +27,7 @@ def recovery(truth: Mapping[str, str], voted: Mapping[str, str]) -> dict[str, An
             f"(e.g. only known: {only_truth[:3]}, only voted: {only_voted[:3]}); "
             "label the same items (same suite, n and seed)"
         )
-    counts = {f"{t}/{v}": 0 for t in ("weak", "strong") for v in ("weak", "strong")}
+    counts = {f"{t}/{v}": 0 for t in CONTRIBUTIONS for v in CONTRIBUTIONS}
     for item_id, t in truth.items():
         counts[f"{t}/{voted[item_id]}"] += 1
     tp, fp, fn = counts["weak/weak"], counts["strong/weak"], counts["weak/strong"]

@@ -21,6 +21,7 @@ from typing import Any
 
 from audiomcq_plugins.contribution import position
 from audiomcq_plugins.contribution.samples import Run, read_runs, split_task
+from audiomcq_plugins.items import CONTRIBUTIONS
 
 FILTER = "none"
 BREAKDOWN_PREFIX = "acc_"
@@ -208,7 +209,7 @@ def charts(rows: Sequence[Row], out: Path) -> dict[str, list[str]]:
         fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
         _bars(a, models, {k: [d[f"acc_{k}"] for d in mine] for k in ("clip", "silent")})
         a.set_title(f"{task}: clip vs silence")
-        _bars(b, models, {k: [d[f"acc_ac{k}"] for d in mine] for k in ("weak", "strong")})
+        _bars(b, models, {k: [d[f"acc_ac{k}"] for d in mine] for k in CONTRIBUTIONS})
         b.set_title(f"{task}: weak vs strong items")
         made[task] = [_save(plt, fig, out / f"{task}.png")]
     return made

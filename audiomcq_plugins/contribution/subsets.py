@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.contribution import labels as labels_mod
-from audiomcq_plugins.contribution.vote import LABELS, VoteError
+from audiomcq_plugins.contribution.vote import VoteError
+from audiomcq_plugins.items import CONTRIBUTIONS as LABELS
 
 SUBSETS = LABELS
 

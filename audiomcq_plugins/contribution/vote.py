@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-LABELS = ("weak", "strong")
 KINDS = ("audio", "text")
 
 

@@ -7,12 +7,11 @@ class maps the ``thinker.`` weights itself; talker and token2wav weights are lef
 it as a thinker-only checkpoint and copies the processor files (tokenizer, feature extractor,
 chat template, processor config), so ``OUT`` loads with the thinker class and
 :func:`audiomcq_plugins.models.processors.load_processor` and is about a quarter smaller on disk.
-The CLI entry is :func:`add_parser` (``audiomcq train extract-thinker SRC OUT``).
+The CLI is ``audiomcq train extract-thinker SRC OUT`` (:mod:`audiomcq_plugins.cli.train`).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import tempfile
@@ -97,31 +96,3 @@ def extract_thinker(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
-
-
-def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``extract-thinker`` on a subparsers object (e.g. ``audiomcq train``'s)."""
-    p = sub.add_parser(
-        "extract-thinker",
-        help="save the thinker of a full Qwen2.5-Omni / Qwen3-Omni checkpoint (+ processor)",
-        description=__doc__.split("\n\n")[1],
-    )
-    p.add_argument("src", help="directory of the full Omni checkpoint")
-    p.add_argument("out", help="directory to write the thinker-only checkpoint to")
-    p.add_argument("--dtype", default="auto", help="weights dtype (default: as stored)")
-    p.add_argument("--max-shard-size", default="5GB", help="largest weights file (default 5GB)")
-    p.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
-    p.set_defaults(func=run)
-    return p
-
-
-def run(args: argparse.Namespace) -> int:
-    out = extract_thinker(
-        args.src,
-        args.out,
-        dtype=args.dtype,
-        max_shard_size=args.max_shard_size,
-        overwrite=args.overwrite,
-    )
-    print(f"thinker written to {out}")
-    return 0

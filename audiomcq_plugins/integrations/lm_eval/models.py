@@ -34,6 +34,10 @@ from audiomcq_plugins.benchmarks.spec import DEFAULT_MAX_NEW_TOKENS
 from audiomcq_plugins.flags import parse_bool, reject_unknown
 from audiomcq_plugins.integrations.lm_eval import safety
 from audiomcq_plugins.integrations.lm_eval.distributed import DataParallel, placement
+from audiomcq_plugins.integrations.lm_eval.model_args import (
+    known_arguments,
+    parameters,
+)
 from audiomcq_plugins.models.requests import AudioRequest, audio_source, resolve_audio
 
 #: Marks a context produced by our ``apply_chat_template`` (a JSON conversation follows).
@@ -259,20 +263,6 @@ class AudioMCQHF(DataParallel, AudioLMAdapter):
         return self.backend.device
 
 
-#: Model arguments lm-eval passes to every model (``--batch_size``, ``--max_batch_size``,
-#: ``--device``), whether or not it uses them.
-HARNESS_ARGS = ("batch_size", "max_batch_size", "device")
-
-
-def _parameters(cls: type) -> list[str]:
-    """The named keyword parameters of ``cls``'s constructor."""
-    import inspect
-
-    params = inspect.signature(cls.__init__).parameters.values()
-    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return [p.name for p in params if p.kind in kinds and p.name != "self"]
-
-
 @register_model("audiomcq-vllm")
 class AudioMCQVLLM(AudioLMAdapter):
     """vLLM with audio inputs (``tensor_parallel_size``, ``data_parallel_size`` and other
@@ -328,7 +318,7 @@ class AudioMCQAPI(AudioLMAdapter):
         is an error naming it."""
         from audiomcq_plugins.models.api import APIAudioLM
 
-        accepted = _parameters(APIAudioLM)
+        accepted = parameters(APIAudioLM)
         reject_unknown("audiomcq-api", options, known_arguments("audiomcq-api"))
         super().__init__()
         self.model_id = str(model)
@@ -349,15 +339,3 @@ class AudioMCQAPI(AudioLMAdapter):
             self.cache_hook.add_partial(kind, chunk[i].args, result)
 
         return method(*args, on_result=cache, **kwargs)
-
-
-def known_arguments(model: str) -> list[str] | None:
-    """The ``--model_args`` keys our lm-eval model ``model`` takes (None: not one we check:
-    ``audiomcq-vllm`` passes the rest to vLLM's engine)."""
-    if model == "audiomcq-hf":
-        return _parameters(AudioMCQHF)
-    if model == "audiomcq-api":
-        from audiomcq_plugins.models.api import APIAudioLM
-
-        return [*_parameters(AudioMCQAPI), *_parameters(APIAudioLM), *HARNESS_ARGS]
-    return None

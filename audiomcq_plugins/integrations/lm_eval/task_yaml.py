@@ -19,7 +19,7 @@ from pathlib import Path
 
 from audiomcq_plugins.cache import cache_dir
 from audiomcq_plugins.integrations.lm_eval import TASK_DIR, permuted
-from audiomcq_plugins.integrations.lm_eval.tasks import CONTRIBUTION_METRICS, breakdown_metric
+from audiomcq_plugins.task_docs import CONTRIBUTION_METRICS, breakdown_metric
 from audiomcq_plugins.tasks import TaskDef, groups, task_defs
 
 MODULE = "audiomcq_plugins.integrations.lm_eval.tasks"

@@ -42,14 +42,10 @@ from typing import Any
 from audiomcq_plugins import audio as audio_mod
 from audiomcq_plugins import task_docs
 from audiomcq_plugins.integrations.lm_eval import permuted
-from audiomcq_plugins.task_docs import (  # noqa: F401  (names the YAMLs and task_yaml use)
+from audiomcq_plugins.task_docs import (  # noqa: F401  (count: the YAMLs' `!function`)
     CONTRIBUTION_METRICS,
     breakdown_metric,
-    contribution_metrics,
     count,
-    file_sha256,
-    package_versions,
-    slug,
 )
 
 SPLIT = "test"

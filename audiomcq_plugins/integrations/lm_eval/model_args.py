@@ -1,0 +1,33 @@
+"""What our lm-eval models take as ``--model_args``: read from their constructors' signatures,
+plus what lm-eval passes to every model (:data:`HARNESS_ARGS`). ``audiomcq eval``'s pre-flight
+and the constructors check a run's arguments against it (:func:`audiomcq_plugins.flags.
+reject_unknown`)."""
+
+from __future__ import annotations
+
+import inspect
+
+#: Model arguments lm-eval passes to every model (``--batch_size``, ``--max_batch_size``,
+#: ``--device``), whether or not it uses them.
+HARNESS_ARGS = ("batch_size", "max_batch_size", "device")
+
+
+def parameters(cls: type) -> list[str]:
+    """The named keyword parameters of ``cls``'s constructor."""
+    params = inspect.signature(cls.__init__).parameters.values()
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for p in params if p.kind in kinds and p.name != "self"]
+
+
+def known_arguments(model: str) -> list[str] | None:
+    """The ``--model_args`` keys our lm-eval model ``model`` takes (None: not one we check:
+    ``audiomcq-vllm`` passes the rest to vLLM's engine)."""
+    from audiomcq_plugins.integrations.lm_eval.models import AudioMCQAPI, AudioMCQHF
+
+    if model == "audiomcq-hf":
+        return parameters(AudioMCQHF)
+    if model == "audiomcq-api":
+        from audiomcq_plugins.models.api import APIAudioLM
+
+        return [*parameters(AudioMCQAPI), *parameters(APIAudioLM), *HARNESS_ARGS]
+    return None
