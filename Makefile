@@ -38,7 +38,7 @@ test-fast: venv
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -m "not slow and not multiprocess"
 
 demo: venv
-	$(BIN)/python -m audiomcq_plugins.demo
+	$(BIN)/python -m audiomcq_plugins.workflows.demo
 
 # Tiny model + synthetic suite under runs/tiny, then `trl sft` and `trl grpo` (trl_recipes/tiny)
 smoke-train: venv

@@ -31,8 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from audiomcq_plugins import pretrain, tiny_recipe
 from audiomcq_plugins.cache import sha256_bytes
+from audiomcq_plugins.workflows import pretrain, tiny_recipe
 
 PARADIGMS = {
     "Mixed-to-Mixed": ("mixed", "mixed"),

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from audiomcq_plugins.tiny_recipe import (
+from audiomcq_plugins.workflows.tiny_recipe import (
     MAX_SECONDS,
     RECIPES,
     REPO,
@@ -51,7 +51,7 @@ def log(msg: str) -> None:
 
 
 def build_model(work: Path) -> Path:
-    from audiomcq_plugins.tiny_recipe import build_model as build
+    from audiomcq_plugins.workflows.tiny_recipe import build_model as build
 
     return build(work / "model")
 

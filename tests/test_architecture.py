@@ -1,6 +1,7 @@
 """The import rule of docs/architecture.md, read from the source with ``ast`` (nothing imported).
 
-Layers: core -> backends (``models/``) -> harness adapters (``integrations/<harness>/``) -> CLI.
+Layers: core -> backends (``models/``) -> harness adapters (``integrations/<harness>/``) -> CLI
+-> workflows (``workflows/``).
 A layer imports only from the layers before it; an adapter never imports another adapter; the
 core and the backends import no harness.
 """
@@ -15,7 +16,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "audiomcq_plugins"
 HARNESSES = ("lm_eval", "lighteval", "trl", "vllm")
 #: Entry points (the CLI layer) that live at the top of the package.
-TOP_LEVEL_ENTRY_POINTS = ("__main__", "demo", "pretrain", "tiny_recipe")
+TOP_LEVEL_ENTRY_POINTS = ("__main__",)
 
 
 def module_name(path: Path, package: Path = PACKAGE) -> str:
@@ -25,6 +26,8 @@ def module_name(path: Path, package: Path = PACKAGE) -> str:
 
 def layer(module: str) -> str:
     parts = module.split(".")
+    if len(parts) > 1 and parts[1] == "workflows":
+        return "workflows"
     if len(parts) > 1 and parts[1] in ("cli", *TOP_LEVEL_ENTRY_POINTS):
         return "cli"
     if len(parts) > 2 and parts[1] == "integrations":
@@ -67,7 +70,9 @@ def violations(path: Path, root: Path = PACKAGE) -> list[str]:
         if top != "audiomcq_plugins" or name == "audiomcq_plugins":
             continue
         theirs = layer(name)
-        if own == "core" and theirs != "core":
+        if theirs == "workflows" and own != "workflows":
+            bad.append(f"{name} (workflows are the top layer: only they import workflows)")
+        elif own == "core" and theirs != "core":
             bad.append(f"{name} (the core imports only the core)")
         elif own == "backend" and theirs not in ("core", "backend"):
             bad.append(f"{name} (a backend imports only the core and backends)")

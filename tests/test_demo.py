@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("lm_eval")
 pytest.importorskip("trl")
 
-from audiomcq_plugins import demo, pretrain  # noqa: E402
+from audiomcq_plugins.workflows import demo, pretrain  # noqa: E402
 
 
 def test_breakdown_table_compares_clip_and_silence():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from audiomcq_plugins import pretrain
 from audiomcq_plugins.benchmarks import synth
+from audiomcq_plugins.workflows import pretrain
 
 
 def strong_records(n: int) -> list[dict]:

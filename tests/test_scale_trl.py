@@ -29,7 +29,7 @@ ITEM = re.compile(r"Item (\d+):")
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
     """The tiny recipe's model (its processor declared as remote code, features padded to 2 s)."""
-    from audiomcq_plugins.tiny_recipe import build_model
+    from audiomcq_plugins.workflows.tiny_recipe import build_model
 
     return build_model(tmp_path_factory.mktemp("recipe-model") / "model")
 

@@ -15,7 +15,7 @@ The result is a normal transformers checkpoint (``Qwen2_5OmniThinkerForCondition
 cached: rebuilt only when its inputs change (the suite's texts, the captions, the recipe, the
 model sizes, the number of clips or steps). Build it with::
 
-    python -m audiomcq_plugins.pretrain --out runs/hearing_base
+    python -m audiomcq_plugins.workflows.pretrain --out runs/hearing_base
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from audiomcq_plugins import tiny_recipe
+from audiomcq_plugins.workflows import tiny_recipe
 
 PRETRAIN_SEED = 2
 RECIPE = tiny_recipe.RECIPES / "pretrain_sft.yaml"
@@ -177,7 +177,7 @@ def build_base(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m audiomcq_plugins.pretrain", description=__doc__.split("\n\n")[0]
+        prog="python -m audiomcq_plugins.workflows.pretrain", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="checkpoint directory")
     parser.add_argument("--clips", type=int, default=DEFAULT_CLIPS, help="captioned clips")

@@ -1,9 +1,9 @@
 """Building blocks of the tiny CPU recipe: the synthetic suites as TRL data, the tiny
 Qwen2.5-Omni thinker, one literal ``trl sft|grpo`` stage and greedy held-out accuracy.
 
-Shared by the hearing base (:mod:`audiomcq_plugins.pretrain`), ``make demo``
-(:mod:`audiomcq_plugins.demo`), the proof of learning and the paradigm table scripts. torch,
-transformers and TRL are imported inside the functions that need them.
+Shared by the hearing base (:mod:`audiomcq_plugins.workflows.pretrain`), ``make demo``
+(:mod:`audiomcq_plugins.workflows.demo`), the proof of learning and the paradigm table scripts.
+torch, transformers and TRL are imported inside the functions that need them.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import Any
 
 from audiomcq_plugins.models.batching import usable_cores
 
-REPO = Path(__file__).resolve().parents[1]
-RECIPES = Path(__file__).resolve().parent / "trl_recipes" / "tiny"
+REPO = Path(__file__).resolve().parents[2]
+RECIPES = Path(__file__).resolve().parents[1] / "trl_recipes" / "tiny"
 MAX_SECONDS = 2.0  # clip lengths of the suite: 0.5-2 s
 TRAIN_SEED, HELDOUT_SEED = 0, 1
 # The tiny Omni processor, declared as remote code so that TRL's AutoProcessor loads it where

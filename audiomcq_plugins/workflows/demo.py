@@ -1,9 +1,10 @@
-"""``make demo`` / ``python -m audiomcq_plugins.demo``: the main job, offline, on a laptop CPU.
+"""``make demo`` / ``python -m audiomcq_plugins.workflows.demo``: the main job, offline, on a
+laptop CPU.
 
 1. the synthetic suite: training items (seed 0) and held-out items (seed 1), weak/strong known
    by construction, as TRL-ready data;
 2. the hearing base: a tiny Qwen2.5-Omni thinker pretrained to describe clips
-   (:mod:`audiomcq_plugins.pretrain`; cached, rebuilt when its inputs change);
+   (:mod:`audiomcq_plugins.workflows.pretrain`; cached, rebuilt when its inputs change);
 3. Weak-to-Strong through the literal ``trl sft`` (weak items) and ``trl grpo`` (strong items)
    with ``trl_recipes/tiny/weak_to_strong_{sft,grpo}.yaml``;
 4. ``audiomcq eval`` (lm-eval) of the base, the weak-SFT and the trained model on the held-out
@@ -31,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from audiomcq_plugins import pretrain, tiny_recipe
+from audiomcq_plugins.workflows import pretrain, tiny_recipe
 
 TASKS = ("audiomcq_synth", "audiomcq_synth_silent")
 #: In order; one name and one call in :func:`main` each.
@@ -226,7 +227,9 @@ def headline(results: dict[str, Any]) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m audiomcq_plugins.demo", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m audiomcq_plugins.workflows.demo", description=__doc__
+    )
     parser.add_argument("--out", default=str(tiny_recipe.REPO / "runs" / "demo"))
     parser.add_argument("--base", default=str(pretrain.DEFAULT_OUT), help="hearing base dir")
     parser.add_argument("--train-items", type=int, default=4000)
