@@ -2,7 +2,7 @@
 
     python scripts/contribution_recovery.py LABELS.jsonl [--n 200] [--seed 0] [--max-seconds 10]
 
-LABELS is the output of ``audiomcq contribution label --task audiomcq_synth`` run with the same
+LABELS is the output of ``audiomcq contribution label --benchmark audiomcq_synth`` run with the same
 ``load_options`` (``n``, ``seed``, ``max_seconds``); the suite's items are rebuilt in memory and
 their constructed ``audio-contribution`` compared with the vote. Prints precision and recall of
 "weak" (the vote's weak items that are weak by construction; the constructed weak items the vote

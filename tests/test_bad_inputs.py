@@ -464,7 +464,7 @@ def test_every_shipped_recipe_passes_the_pre_launch_checks(monkeypatch):
     "argv",
     [
         ["report", "{d}", "--out", "{d}/r"],
-        ["contribution", "label", "--task", "mmsu", "--from-samples", "{d}", "--out", "{d}/l"],
+        ["contribution", "label", "--benchmark", "mmsu", "--from-samples", "{d}", "--out", "{d}/l"],
     ],
     ids=["report", "contribution-label"],
 )

@@ -43,7 +43,7 @@ def env(tmp_path_factory):
 
 def label_args(env, out, work):
     specs = [f"audiomcq-hf:pretrained={m},device=cpu,batch_size=4" for m in env["models"]]
-    return ["contribution", "label", "--task", "audiomcq_synth", "--rule", "1/2", "--out",
+    return ["contribution", "label", "--benchmark", "audiomcq_synth", "--rule", "1/2", "--out",
             str(out), "--work", str(work), "--metadata", json.dumps(META), "--models", *specs,
             *GEN]  # fmt: skip
 
@@ -91,7 +91,7 @@ def test_shards_merge_into_the_labels_of_one_run(env, labelled):
         dirs.append(str(d))
     out = env["root"] / "sharded.jsonl"
     other = str(env["root"] / "a.work" / "probes" / "1")
-    finish(cli("contribution", "label", "--task", "audiomcq_synth", "--rule", "1/2",
+    finish(cli("contribution", "label", "--benchmark", "audiomcq_synth", "--rule", "1/2",
                "--from-samples", *dirs, other, "--out", str(out)))  # fmt: skip
     assert out.read_text().splitlines()[1:] == labelled.read_text().splitlines()[1:]
     head = json.loads(out.read_text().splitlines()[0])

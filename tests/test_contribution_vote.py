@@ -126,7 +126,7 @@ def test_labels_file_lines_and_cli(tmp_path, capsys):
         write_run(tmp_path / "runs", name, "t_silent", v)
     out = tmp_path / "labels.jsonl"
     dirs = [str(p) for p in sorted((tmp_path / "runs").iterdir())]
-    assert main(["contribution", "label", "--task", "t", "--from-samples", *dirs, "--out",
+    assert main(["contribution", "label", "--benchmark", "t", "--from-samples", *dirs, "--out",
                  str(out)]) == 0  # fmt: skip
     assert "2 items, 1 weak, 1 strong" in capsys.readouterr().out
     head, rows = out.read_text().splitlines()[0], out.read_text().splitlines()[1:]
@@ -138,7 +138,7 @@ def test_labels_file_lines_and_cli(tmp_path, capsys):
     assert x["votes"]["audiomcq-hf:a"] == {"answer": "ans x", "correct": True}
     assert labels_mod.read(out)[1] == {"x": "weak", "y": "strong"}
     # A user mistake: one line, exit 2, no traceback.
-    assert main(["contribution", "label", "--task", "nope", "--from-samples", *dirs, "--out",
+    assert main(["contribution", "label", "--benchmark", "nope", "--from-samples", *dirs, "--out",
                  str(out)]) == 2  # fmt: skip
     assert "no nope_silent" in capsys.readouterr().err
 

@@ -46,7 +46,7 @@ def test_quick_demo_writes_every_output(tmp_path, capsys):
     assert [c.split()[1] for c in commands[:3]] == ["sft", "sft", "grpo"]
     assert "weak_to_strong_sft.yaml" in commands[1] and "weak_to_strong_grpo.yaml" in commands[2]
     assert [c.split()[:2] for c in commands[3:6]] == [["audiomcq", "eval"]] * 3
-    assert commands[6].startswith("audiomcq contribution label --task audiomcq_synth")
+    assert commands[6].startswith("audiomcq contribution label --benchmark audiomcq_synth")
     assert "--from-samples" in commands[6] and commands[7].startswith("audiomcq report")
     assert (out / "train" / "w2s_grpo" / "model.safetensors").is_file()
 

@@ -65,7 +65,7 @@ def test_refuses_non_full_checkpoints_and_existing_output(full_omni, tmp_path):
 def test_cli_subcommand(full_omni, tmp_path, capsys):
     from audiomcq_plugins.cli import main
 
-    assert main(["train", "extract-thinker", str(full_omni), str(tmp_path / "cli")]) == 0
+    assert main(["train", "extract-thinker", str(full_omni), "--out", str(tmp_path / "cli")]) == 0
     assert "thinker written to" in capsys.readouterr().out
     assert (tmp_path / "cli" / "tokenizer.json").is_file()
     assert main(["train", "extract-thinker", str(full_omni), str(tmp_path / "cli")]) == 2

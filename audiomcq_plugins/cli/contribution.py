@@ -7,10 +7,13 @@ import json
 import os
 from pathlib import Path
 
+from audiomcq_plugins.benchmarks.spec import ENV_VAR
+from audiomcq_plugins.cli import options
+
 EPILOG = """examples:
-  audiomcq contribution label --task mmau_test_mini --out mmau_labels.jsonl \\
+  audiomcq contribution label --benchmark mmau_test_mini --out mmau_labels.jsonl \\
       --models audiomcq-hf:pretrained=A audiomcq-hf:pretrained=B audiomcq-hf:pretrained=C
-  audiomcq contribution label --task mmar --from-samples runs/a runs/b runs/c --out mmar.jsonl
+  audiomcq contribution label --benchmark mmar --from-samples runs/a runs/b runs/c --out mmar.jsonl
 Arguments after `--` go to every lm-eval run (e.g. -- --gen_kwargs max_gen_toks=64)."""
 
 
@@ -26,7 +29,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    lab.add_argument("--task", required=True, help="base task name, e.g. mmau_test_mini")
+    lab.add_argument(
+        "--benchmark", dest="task", help="the benchmark (its base task), e.g. mmau_test_mini"
+    )
+    options.deprecated(lab, "--task", dest="task")
     lab.add_argument("--out", required=True, help="labels JSONL to write")
     lab.add_argument(
         "--models",
@@ -55,7 +61,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default="2/3",
         help="M/K: weak iff at least M of K voters are correct (default 2/3), or 'majority'",
     )
-    lab.add_argument("--scorer", choices=("strict", "official"), default="strict")
+    lab.add_argument(
+        "--mode",
+        choices=("strict", "official"),
+        default="strict",
+        help="how a voter's answer is scored (as in `audiomcq score`)",
+    )
+    options.deprecated(lab, "--scorer", dest="mode")
     lab.add_argument(
         "--silence",
         choices=("30s", "clip", "noise"),
@@ -63,7 +75,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="30 s of silence (the paper), silence as long as the clip, or noise",
     )
     lab.add_argument("--work", help="run directory (default: OUT's name + .work)")
-    lab.add_argument("--data-dir", help="benchmark data root (sets AUDIOMCQ_DATA_DIR)")
+    options.data_dir(lab, "folder of every benchmark's data (sets AUDIOMCQ_DATA_DIR)")
     lab.add_argument("--metadata", default="{}", help="JSON task metadata for every run")
     lab.set_defaults(func=run_label, accepts_extra=True)
     p.set_defaults(func=lambda _args: p.print_help() or 2)
@@ -74,6 +86,8 @@ def run_label(args: argparse.Namespace) -> int:
     from audiomcq_plugins.contribution import runner
     from audiomcq_plugins.contribution.vote import Rule
 
+    if not args.task:
+        raise CLIError("contribution label: --benchmark is required, e.g. --benchmark mmar")
     extra = [a for a in getattr(args, "extra", []) if a != "--"]
     rule = Rule.parse(args.rule)
     out = Path(args.out)
@@ -81,11 +95,11 @@ def run_label(args: argparse.Namespace) -> int:
         if args.models or args.text_models:
             raise CLIError("give either --from-samples or --models/--text-models, not both")
         path = runner.label_from_samples(
-            args.task, args.from_samples, out=out, rule=rule, scorer=args.scorer
+            args.task, args.from_samples, out=out, rule=rule, scorer=args.mode
         )
     else:
         if args.data_dir:
-            os.environ["AUDIOMCQ_DATA_DIR"] = str(Path(args.data_dir).expanduser().resolve())
+            os.environ[ENV_VAR] = str(Path(args.data_dir).expanduser().resolve())
         try:
             metadata = json.loads(args.metadata)
         except json.JSONDecodeError as exc:
@@ -99,7 +113,7 @@ def run_label(args: argparse.Namespace) -> int:
             work=work,
             out=out,
             rule=rule,
-            scorer=args.scorer,
+            scorer=args.mode,
             silence=args.silence,
             metadata=metadata,
             extra=extra,

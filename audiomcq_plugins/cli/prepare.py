@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from audiomcq_plugins.cli import options as flags
 from audiomcq_plugins.items import ValidationError
 
 
@@ -38,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "default: $AUDIOMCQ_DATA_DIR/<benchmark>, then the Hub",
     )
     p.add_argument("--out", required=True, help="output directory")
-    p.add_argument("--skip-audio", action="store_true", help="do not decode the clips")
+    flags.skip_audio(p, "do not decode the clips")
     p.add_argument(
         "--workers", type=int, default=None, help="decoding processes (default: all cores)"
     )
@@ -52,7 +53,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="leave out items whose clip is missing or unreadable (listed)",
     )
-    p.add_argument("--audio-base", help="directory the audio paths are relative to")
+    flags.data_root(p, "directory the source's audio paths are relative to")
     p.add_argument(
         "--field",
         action="append",
@@ -82,8 +83,8 @@ def run(args: argparse.Namespace) -> int:
     options = _key_values(args.option, "--option")
     if args.field:
         options["fields"] = {k: str(v) for k, v in _key_values(args.field, "--field").items()}
-    if args.audio_base:
-        options["audio_base"] = args.audio_base
+    if args.data_root:
+        options["audio_base"] = args.data_root
     try:
         result = prepare(
             args.benchmark,

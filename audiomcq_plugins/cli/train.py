@@ -3,7 +3,7 @@
 ::
 
     audiomcq train prepare-data --items ITEMS.jsonl --data-root DIR --out OUT
-    audiomcq train extract-thinker FULL_OMNI_CHECKPOINT OUT
+    audiomcq train extract-thinker FULL_OMNI_CHECKPOINT --out OUT
     audiomcq train sft  --config RECIPE.yaml [--accelerate_config zero2] [--any_flag value ...]
     audiomcq train grpo --config RECIPE.yaml [...]
 
@@ -19,7 +19,10 @@ import argparse
 import importlib
 import json
 import subprocess
+import sys
 from pathlib import Path
+
+from audiomcq_plugins.cli import options
 
 
 def add_parser(sub) -> None:  # noqa: ANN001
@@ -32,15 +35,11 @@ def add_parser(sub) -> None:  # noqa: ANN001
         help="canonical items -> TRL-ready JSONL (sft|grpo x weak|strong|mixed)",
     )
     prep.add_argument("--items", required=True, help="canonical JSONL (from `audiomcq prepare`)")
-    prep.add_argument(
-        "--data-root", required=True, help="directory the items' audio paths are under"
-    )
+    options.data_root(prep, "directory the items' audio paths are under", required=True)
     prep.add_argument("--out", required=True, help="output directory")
     prep.add_argument("--prompt-format", default="r1aqa", help="registered prompt format")
     prep.add_argument("--system-prompt", default=None, help="default: the AudioMCQ system prompt")
-    prep.add_argument(
-        "--no-check-audio", action="store_true", help="skip decoding every clip (faster)"
-    )
+    options.skip_audio(prep, "skip decoding every clip (faster)")
     prep.set_defaults(func=run_prepare)
     add_extract_thinker(stages)
     for stage in ("sft", "grpo"):
@@ -62,7 +61,7 @@ def run_prepare(args: argparse.Namespace) -> int:
         args.out,
         prompt_format=args.prompt_format,
         system_prompt=args.system_prompt,
-        check_audio=not args.no_check_audio,
+        check_audio=not args.skip_audio,
     )
     print(json.dumps(manifest, indent=2))
     return 0
@@ -133,7 +132,8 @@ def add_extract_thinker(sub: argparse._SubParsersAction) -> argparse.ArgumentPar
         description=thinker.__doc__.split("\n\n")[1],
     )
     p.add_argument("src", help="directory of the full Omni checkpoint")
-    p.add_argument("out", help="directory to write the thinker-only checkpoint to")
+    p.add_argument("--out", dest="out", help="directory to write the thinker-only checkpoint to")
+    p.add_argument("old_out", nargs="?", help=argparse.SUPPRESS)  # SRC OUT: the old spelling
     p.add_argument("--dtype", default="auto", help="weights dtype (default: as stored)")
     p.add_argument("--max-shard-size", default="5GB", help="largest weights file (default 5GB)")
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty OUT")
@@ -142,11 +142,21 @@ def add_extract_thinker(sub: argparse._SubParsersAction) -> argparse.ArgumentPar
 
 
 def run_extract_thinker(args: argparse.Namespace) -> int:
+    from audiomcq_plugins.cli import CLIError
     from audiomcq_plugins.models.thinker import extract_thinker
 
+    if args.old_out and not args.out:
+        print(
+            "audiomcq: warning: `extract-thinker SRC OUT` is deprecated and will be removed; "
+            "use `extract-thinker SRC --out OUT`",
+            file=sys.stderr,
+        )
+    target = args.out or args.old_out
+    if not target or (args.out and args.old_out):
+        raise CLIError("train extract-thinker: give the output directory once, as --out DIR")
     out = extract_thinker(
         args.src,
-        args.out,
+        target,
         dtype=args.dtype,
         max_shard_size=args.max_shard_size,
         overwrite=args.overwrite,

@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from audiomcq_plugins.cli import options
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -15,12 +17,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "(unless --skip-audio) that each clip exists inside the data root and decodes.",
     )
     p.add_argument("file", help="canonical JSONL (from `audiomcq prepare`)")
-    p.add_argument(
-        "--data-root",
-        help="directory audio paths are relative to (default: the "
+    options.data_root(
+        p,
+        "directory audio paths are relative to (default: the "
         "one recorded by `audiomcq prepare`, else the file's directory)",
     )
-    p.add_argument("--skip-audio", action="store_true", help="do not open the clips")
+    options.skip_audio(p, "do not open the clips")
     p.add_argument(
         "--answers-withheld",
         action="store_true",

@@ -22,7 +22,7 @@ SUBSETS = LABELS
 
 def how_to_label(task: str) -> str:
     return (
-        f"make labels with `audiomcq contribution label --task {task} --models ... --out "
+        f"make labels with `audiomcq contribution label --benchmark {task} --models ... --out "
         f"{task}_labels.jsonl` and pass them with --metadata "
         f'\'{{"contribution_labels": {{"{task}": "{task}_labels.jsonl"}}}}\''
     )

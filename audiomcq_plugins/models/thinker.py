@@ -7,7 +7,7 @@ class maps the ``thinker.`` weights itself; talker and token2wav weights are lef
 it as a thinker-only checkpoint and copies the processor files (tokenizer, feature extractor,
 chat template, processor config), so ``OUT`` loads with the thinker class and
 :func:`audiomcq_plugins.models.processors.load_processor` and is about a quarter smaller on disk.
-The CLI is ``audiomcq train extract-thinker SRC OUT`` (:mod:`audiomcq_plugins.cli.train`).
+The CLI is ``audiomcq train extract-thinker SRC --out OUT`` (:mod:`audiomcq_plugins.cli.train`).
 """
 
 from __future__ import annotations

@@ -195,7 +195,7 @@ def label(run: Run, heldout_suite: Path) -> dict[str, Any]:
     out = run.out / "labels"
     labels_file = out / "heldout_labels.jsonl"
     samples = [str(run.out / "eval" / name) for name in MODELS]
-    argv = ["contribution", "label", "--task", TASKS[0], "--from-samples", *samples]
+    argv = ["contribution", "label", "--benchmark", TASKS[0], "--from-samples", *samples]
     audiomcq(run, [*argv, "--out", str(labels_file)], "audiomcq contribution label")
     items = get_spec(TASKS[0]).load(heldout_suite).items
     truth = {item.id: str(item.audio_contribution) for item in items}

@@ -15,7 +15,7 @@ def check_trainable(path: str | Path) -> None:
         raise ValueError(
             f"{path} is a full {kind} checkpoint; TRL would load its top-level class, which has no "
             f"forward. Train its thinker ({FULL_OMNI_THINKERS[kind]}): extract it with "
-            "`audiomcq train extract-thinker SRC OUT` and point `model_name_or_path` at OUT"
+            "`audiomcq train extract-thinker SRC --out OUT` and point `model_name_or_path` at OUT"
         )
 
 
