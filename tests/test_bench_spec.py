@@ -123,3 +123,41 @@ def test_every_spec_names_registered_prompt_and_scorer():
         spec = plugins.get("benchmarks", name)
         plugins.get("prompt_formats", spec.default_prompt)
         plugins.get("scorers", spec.official_scorer)
+
+
+def test_source_layout_is_typed_and_old_options_still_load_with_a_warning(tmp_path):
+    """A plugin's layout given the old way (``options={"default_fields": ...}``) loads the same
+    items as ``source_layout=SourceLayout(...)``, and says how to move it."""
+    import json
+    import warnings
+
+    from audiomcq_plugins.benchmarks import BenchmarkSpec, SourceLayout
+    from audiomcq_plugins.benchmarks.records import json_reader
+
+    (tmp_path / "clips").mkdir()
+    (tmp_path / "birds.jsonl").write_text(
+        json.dumps({"key": "b1", "clip": "b1.wav", "q": "Which bird?", "opts": ["owl", "jay"],
+                    "gold": "owl"}) + "\n"
+    )  # fmt: skip
+    fields = {"id": "key", "audio": "clip", "question": "q", "choices": "opts", "answer": "gold"}
+    common = dict(
+        name="birdsong",
+        family="birds",
+        split="test",
+        description="d",
+        reader=json_reader,
+        metadata=("birds.jsonl",),
+        layout="birds.jsonl + clips/",
+    )
+    new = BenchmarkSpec(**common, source_layout=SourceLayout(fields=fields, audio_dir="clips"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        old = BenchmarkSpec(**common, options={"default_fields": fields, "audio_dir": "clips"})
+    (warning,) = [w for w in caught if issubclass(w.category, FutureWarning)]
+    assert "['audio_dir', 'default_fields']" in str(warning.message)
+    assert "source_layout=SourceLayout" in str(warning.message)
+    assert old.source_layout == new.source_layout and old.options == {}
+    a, b = new.load(tmp_path).items, old.load(tmp_path).items
+    assert [i.to_dict() for i in a] == [i.to_dict() for i in b]
+    assert a[0].answer == "owl" and str(a[0].audio).endswith("b1.wav")
+    assert new.hub_files() == ["birds.jsonl", "clips/*"]

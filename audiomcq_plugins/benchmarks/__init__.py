@@ -7,7 +7,7 @@
 :mod:`~audiomcq_plugins.benchmarks.prepare` for ``audiomcq prepare``.
 """
 
-from audiomcq_plugins.benchmarks.records import MissingColumnError
+from audiomcq_plugins.benchmarks.records import MissingColumnError, SourceLayout
 from audiomcq_plugins.benchmarks.spec import (
     DEFAULT_GENERATION,
     ENV_VAR,
@@ -25,6 +25,7 @@ __all__ = [
     "DataNotFoundError",
     "LoadedBenchmark",
     "MissingColumnError",
+    "SourceLayout",
     "get_spec",
     "load_benchmark",
 ]

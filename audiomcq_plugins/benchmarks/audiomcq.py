@@ -14,7 +14,7 @@ the repository root, and the chain of thought in ``gemini_cot``.
 
 from __future__ import annotations
 
-from audiomcq_plugins.benchmarks.records import json_reader
+from audiomcq_plugins.benchmarks.records import SourceLayout, json_reader
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec
 from audiomcq_plugins.items import CONTRIBUTIONS
 
@@ -42,7 +42,7 @@ AUDIOMCQ = BenchmarkSpec(
     hub_id="inclusionAI/AudioMCQ",
     breakdowns=BREAKDOWNS,
     breakdown_values={"question_type": QUESTION_TYPES, "audio_contribution": CONTRIBUTIONS},
-    options={"default_fields": FIELDS, "audio_root_template": "audio/{source_dataset}"},
+    source_layout=SourceLayout(fields=FIELDS, audio_root_template="audio/{source_dataset}"),
 )
 
 AUDIOMCQ_STRONGAC = BenchmarkSpec(
@@ -57,7 +57,7 @@ AUDIOMCQ_STRONGAC = BenchmarkSpec(
     breakdowns=("question_type", "source_dataset"),
     breakdown_values={"question_type": QUESTION_TYPES},
     # The set is the strong subset by construction; a record without the label is strong.
-    options={"default_fields": FIELDS, "default_contribution": "strong"},
+    source_layout=SourceLayout(fields=FIELDS, default_contribution="strong"),
 )
 
 SPECS = (AUDIOMCQ, AUDIOMCQ_STRONGAC)

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from audiomcq_plugins.benchmarks.records import json_reader
+from audiomcq_plugins.benchmarks.records import SourceLayout, json_reader
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec
 
 DCASE_DEV = BenchmarkSpec(
@@ -19,8 +19,8 @@ DCASE_DEV = BenchmarkSpec(
     default_prompt="r1aqa",
     official_scorer="r1aqa-official",
     breakdowns=("question_type", "category", "source_dataset", "audio_contribution"),
-    options={
-        "default_fields": {
+    source_layout=SourceLayout(
+        fields={
             "id": "id",
             "audio": "audio_path",
             "question": "question_text",
@@ -28,8 +28,8 @@ DCASE_DEV = BenchmarkSpec(
             "answer": "answer",
             "audio_contribution": "audio-contribution",
         },
-        "audio_dir": "dev_audios",
-    },
+        audio_dir="dev_audios",
+    ),
 )
 
 SPECS = (DCASE_DEV,)

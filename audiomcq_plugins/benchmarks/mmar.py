@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from audiomcq_plugins.benchmarks.records import json_reader
+from audiomcq_plugins.benchmarks.records import SourceLayout, json_reader
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec
 
 #: sha256 of MMAR-meta.jsonl at GitHub commit 3bce090a
@@ -37,16 +37,16 @@ MMAR = BenchmarkSpec(
     },
     score_format="mmar",
     groups=("audio_mcq",),
-    options={
-        "default_fields": {
+    source_layout=SourceLayout(
+        fields={
             "id": "id",
             "audio": "audio_path",
             "question": "question",
             "choices": "choices",
             "answer": "answer",
         },
-        "audio_dir": "audio",
-    },
+        audio_dir="audio",
+    ),
 )
 
 SPECS = (MMAR,)

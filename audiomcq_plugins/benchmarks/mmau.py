@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from audiomcq_plugins.benchmarks.records import json_reader
+from audiomcq_plugins.benchmarks.records import SourceLayout, json_reader
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec
 from audiomcq_plugins.items import Item
 
@@ -50,7 +50,7 @@ MMAU_TEST_MINI = BenchmarkSpec(
     revision="github:Sakshi113/MMAU@110127f5 (content f0a4a97, v05.15.25)",
     expected_sha256=TEST_MINI_SHA256,
     groups=("audio_mcq",),
-    options={"default_fields": FIELDS, "audio_dir": "test-mini-audios"},
+    source_layout=SourceLayout(fields=FIELDS, audio_dir="test-mini-audios"),
     **_COMMON,
 )
 
@@ -63,7 +63,7 @@ MMAU_TEST = BenchmarkSpec(
     hub_id="gamma-lab-umd/MMAU-test",
     revision="github:Sakshi113/MMAU (v05.15.25)",
     answers_withheld=True,
-    options={"default_fields": FIELDS, "audio_dir": "test-audios"},
+    source_layout=SourceLayout(fields=FIELDS, audio_dir="test-audios"),
     **_COMMON,
 )
 

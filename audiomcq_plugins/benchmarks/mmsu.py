@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.benchmarks.normalize import Quirks
-from audiomcq_plugins.benchmarks.records import read_mapped
+from audiomcq_plugins.benchmarks.records import SourceLayout, read_mapped
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec
 from audiomcq_plugins.items import Item
 
@@ -51,15 +51,15 @@ MMSU = BenchmarkSpec(
     breakdown_values={"category": ("perception", "reasoning")},
     score_format="mmsu",
     groups=("audio_mcq",),
-    options={
-        "default_fields": {
+    source_layout=SourceLayout(
+        fields={
             "id": "id",
             "audio": "audio",
             "question": "question",
             "choices": CHOICE_COLUMNS,
             "answer": "answer_gt",
         },
-    },
+    ),
 )
 
 SPECS = (MMSU,)

@@ -14,9 +14,10 @@ column whose name contains ``cot``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from audiomcq_plugins.benchmarks.normalize import Quirks, make_item, relative_audio
 from audiomcq_plugins.items import Item
@@ -29,6 +30,52 @@ REQUIRED = ("id", "audio", "question", "choices", "answer")
 SHOWN = 5
 #: Keys under which a JSON metadata file may hold its list of records.
 WRAPPERS = ("data",)
+
+
+@dataclass(frozen=True)
+class SourceLayout:
+    """How a benchmark's source records are laid out: a spec's ``source_layout``, read by
+    :func:`read_mapped` (through :meth:`options`, the keys a user's loader options extend).
+
+    - ``fields``: canonical field -> source column, or a list of columns for ``choices``
+      (``{"id": "id", "audio": "audio_path", "choices": ["choice_a", "choice_b"], ...}``);
+      users override single columns with ``--field FIELD=COLUMN`` / ``fields=``.
+    - ``audio_dir``: the folder under the data root that the audio paths are relative to.
+    - ``audio_roots``: a record's ``audio_root_key`` value -> its own audio folder (several
+      source corpora in one benchmark); ``audio_root_template``: the same as a format string
+      over the record's text fields (``"audio/{source_dataset}"``).
+    - ``default_contribution``: the audio contribution of items whose record has none.
+    - ``cot_fields``: chain-of-thought name -> column, required in every record; by default
+      every column whose name contains ``cot`` is kept.
+    """
+
+    fields: Mapping[str, str | list[str]] = field(default_factory=dict)
+    audio_dir: str | None = None
+    audio_roots: Mapping[str, str] | None = None
+    audio_root_template: str | None = None
+    audio_root_key: str = "source_dataset"
+    default_contribution: str | None = None
+    cot_fields: Mapping[str, str] | None = None
+
+    #: The loader-option key each field used to be given under (``BenchmarkSpec.options``).
+    OPTION_KEYS: ClassVar[dict[str, str]] = {"fields": "default_fields"}
+
+    def options(self) -> dict[str, Any]:
+        """The layout as the reader's option keys (unset fields left out)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None and value != f.default and value != {}:
+                out[self.OPTION_KEYS.get(f.name, f.name)] = value
+        return out
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> tuple[SourceLayout, dict[str, Any]]:
+        """Split an old-style options dict into (its layout, the remaining loader options)."""
+        by_key = {cls.OPTION_KEYS.get(f.name, f.name): f.name for f in fields(cls)}
+        layout = {by_key[k]: v for k, v in options.items() if k in by_key}
+        rest = {k: v for k, v in options.items() if k not in by_key}
+        return cls(**layout), rest
 
 
 class MissingColumnError(KeyError):

@@ -14,12 +14,14 @@ Source resolution, first match wins:
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.benchmarks.normalize import Quirks
+from audiomcq_plugins.benchmarks.records import SourceLayout
 from audiomcq_plugins.cache import sha256_files
 from audiomcq_plugins.items import Item, Problem, ValidationError
 
@@ -89,7 +91,7 @@ class BenchmarkSpec:
     #: the Hub revision to download (a commit or tag); None = the default branch
     hub_revision: str | None = None
     #: glob patterns of the audio a Hub download fetches besides the metadata; None: the
-    #: ``audio_dir`` / ``audio_root_template`` folder of ``options`` (see :meth:`hub_files`)
+    #: ``audio_dir`` / ``audio_root_template`` folder of ``source_layout`` (:meth:`hub_files`)
     hub_audio: tuple[str, ...] | None = None
     #: sha256 of the pinned metadata file, when known; recorded as ``content_hash_matches_pin``
     expected_sha256: str | None = None
@@ -108,9 +110,26 @@ class BenchmarkSpec:
     generation: Mapping[str, Any] = field(default_factory=dict)
     #: task groups the benchmark's tasks join (e.g. ``audio_mcq``; one group per variant)
     groups: tuple[str, ...] = ()
+    #: how the source records are laid out: columns, audio folders (see :class:`SourceLayout`)
+    source_layout: SourceLayout = field(default_factory=SourceLayout)
+    #: default loader options (a family's own, e.g. the synthetic suite's ``n``); layout keys
+    #: here are still read, with a deprecation warning: give them as ``source_layout``
     options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        layout, rest = SourceLayout.from_options(self.options)
+        if rest != self.options:
+            moved = sorted(set(self.options) - set(rest))
+            warnings.warn(
+                f"benchmark {self.name!r}: layout keys {moved} in BenchmarkSpec.options are "
+                "deprecated and will stop working in the next release; give them as "
+                "source_layout=SourceLayout(...) (audiomcq_plugins.benchmarks.SourceLayout)",
+                FutureWarning,
+                stacklevel=3,
+            )
+            merged = {**layout.options(), **self.source_layout.options()}
+            object.__setattr__(self, "source_layout", SourceLayout.from_options(merged)[0])
+            object.__setattr__(self, "options", rest)
         for name in self.breakdown_values:
             if name not in self.breakdowns:
                 raise ValueError(
@@ -208,9 +227,9 @@ class BenchmarkSpec:
         when the layout names no audio location."""
         audio = self.hub_audio
         if audio is None:
-            folder = self.options.get("audio_dir") or str(
-                self.options.get("audio_root_template", "")
-            ).split("{")[0].rstrip("/")
+            layout = self.source_layout
+            folder = layout.audio_dir or str(layout.audio_root_template or "").split("{")[0]
+            folder = folder.rstrip("/")
             if not folder:
                 return None
             audio = (f"{folder}/*",)
@@ -241,7 +260,7 @@ class BenchmarkSpec:
         default the metadata's directory); ``fields`` ({canonical field: source column}) and
         the family's own options (see :mod:`audiomcq_plugins.benchmarks.records`).
         """
-        opts = {**self.options, **options}
+        opts = {**self.source_layout.options(), **self.options, **options}
         root, files = self.locate(
             source, data_dir=opts.pop("data_dir", None), hub=opts.pop("hub", None)
         )

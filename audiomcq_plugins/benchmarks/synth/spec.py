@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.benchmarks.audiomcq import FIELDS, QUESTION_TYPES
-from audiomcq_plugins.benchmarks.records import json_reader
+from audiomcq_plugins.benchmarks.records import SourceLayout, json_reader
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec, DataNotFoundError
 from audiomcq_plugins.benchmarks.synth.generation import AUDIO_DIR, METADATA_FILE, ensure
 from audiomcq_plugins.items import CONTRIBUTIONS
@@ -45,7 +45,7 @@ AUDIOMCQ_SYNTH = SynthSpec(
     layout=f"{METADATA_FILE} + {AUDIO_DIR}/<id>.wav (made by audiomcq_plugins.benchmarks.synth)",
     breakdowns=("question_type", "audio_contribution", "subtask"),
     breakdown_values={"question_type": QUESTION_TYPES, "audio_contribution": CONTRIBUTIONS},
-    options={"default_fields": FIELDS, "audio_root_template": "audio/{source_dataset}"},
+    source_layout=SourceLayout(fields=FIELDS, audio_root_template="audio/{source_dataset}"),
 )
 
 SPECS = (AUDIOMCQ_SYNTH,)
