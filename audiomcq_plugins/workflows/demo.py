@@ -226,7 +226,7 @@ def headline(results: dict[str, Any]) -> dict[str, float]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m audiomcq_plugins.workflows.demo", description=__doc__
     )
@@ -235,7 +235,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-items", type=int, default=4000)
     parser.add_argument("--heldout-items", type=int, default=400)
     parser.add_argument("--quick", action="store_true", help="a few steps of every stage")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _hearing_base(run: Run, base: Path, quick: dict[str, Any]) -> dict[str, Any]:
+    info = pretrain.build_base(
+        base,
+        clips=quick.get("clips", pretrain.DEFAULT_CLIPS),
+        overrides=quick.get("pretrain", {}),
+        log=run.say,
+        on_log=run.progress("trl sft (pretrain)"),
+    )
+    run.command(info["command"])
+    return {k: info[k] for k in ("cached", "seconds", "cpu_seconds", "final_loss")}
+
+
+def _weak_to_strong(
+    run: Run, base: Path, data: Path, train: Path, quick: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``trl sft`` on the weak items from ``base``, then ``trl grpo`` on the strong ones."""
+    stages = []
+    for stage, recipe, start, subset in (
+        ("sft", "weak_to_strong_sft.yaml", base, "weak"),
+        ("grpo", "weak_to_strong_grpo.yaml", train / "w2s_sft", "strong"),
+    ):
+        overrides = {
+            "model_name_or_path": start,
+            "dataset_name": data / "data" / stage / subset,
+            "output_dir": train / f"w2s_{stage}",
+            **quick.get(stage, {}),
+        }
+        stages.append(train_stage(run, stage, recipe, overrides))
+    return stages[0], stages[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     quick = QUICK if args.quick else {}
     n_train = quick.get("train_items", args.train_items)
     n_test = quick.get("heldout_items", args.heldout_items)
@@ -253,43 +288,12 @@ def main(argv: list[str] | None = None) -> int:
 
     done = run.stage("hearing_base", f"hearing base (pretrained to describe clips) -> {args.base}")
     base = Path(args.base).resolve()
-    info = pretrain.build_base(
-        base,
-        clips=quick.get("clips", pretrain.DEFAULT_CLIPS),
-        overrides=quick.get("pretrain", {}),
-        log=run.say,
-        on_log=run.progress("trl sft (pretrain)"),
-    )
-    run.command(info["command"])
-    summary["hearing_base"] = {
-        k: info[k] for k in ("cached", "seconds", "cpu_seconds", "final_loss")
-    }
+    summary["hearing_base"] = _hearing_base(run, base, quick)
     done()
 
     done = run.stage("weak_to_strong", "Weak-to-Strong: trl sft on weak, trl grpo on strong")
     sft_dir, grpo_dir = out / "train" / "w2s_sft", out / "train" / "w2s_grpo"
-    summary["sft"] = train_stage(
-        run,
-        "sft",
-        "weak_to_strong_sft.yaml",
-        {
-            "model_name_or_path": base,
-            "dataset_name": data / "data" / "sft" / "weak",
-            "output_dir": sft_dir,
-            **quick.get("sft", {}),
-        },
-    )
-    summary["grpo"] = train_stage(
-        run,
-        "grpo",
-        "weak_to_strong_grpo.yaml",
-        {
-            "model_name_or_path": sft_dir,
-            "dataset_name": data / "data" / "grpo" / "strong",
-            "output_dir": grpo_dir,
-            **quick.get("grpo", {}),
-        },
-    )
+    summary["sft"], summary["grpo"] = _weak_to_strong(run, base, data, out / "train", quick)
     done()
 
     done = run.stage("eval", "audiomcq eval (lm-eval), held-out suite, clip and silence")
