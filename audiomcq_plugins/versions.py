@@ -61,3 +61,17 @@ def require_tested(
             f"pip install '{dist}=={tested[-1]}'"
         )
     return found
+
+
+def patch_table(patches: Sequence[Patch]) -> str:
+    """The inventory as the Markdown table docs/architecture.md holds between its
+    ``patches:begin`` / ``patches:end`` markers (``tests/test_patch_inventory.py`` keeps the
+    two equal and prints the table when they differ)."""
+    rows = [
+        "| where: object.attribute | kind | why | when | guard |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for p in patches:
+        cells = (f"`{p.site}`", p.kind, p.why, p.when, f"`{p.guard}`")
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(rows) + "\n"

@@ -130,3 +130,17 @@ def test_an_untested_transformers_is_refused_by_name(monkeypatch):
         raise AssertionError("transformers 6.1.0 was accepted")
     assert "audio encoder prefetch" in message and "6.1.0" in message
     assert "pip install 'transformers" in message
+
+
+def test_architecture_md_shows_every_inventory_row():
+    """docs/architecture.md holds the inventories as one table (generated: paste the table
+    this test prints when it fails between the markers)."""
+    from audiomcq_plugins.versions import patch_table
+
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    begin, end = "<!-- patches:begin -->\n", "<!-- patches:end -->"
+    shown = doc[doc.index(begin) + len(begin) : doc.index(end)]
+    expected = patch_table(inventory())
+    assert shown == expected, (
+        "docs/architecture.md's patch table is stale; it should be:\n" + expected
+    )

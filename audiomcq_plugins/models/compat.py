@@ -48,7 +48,7 @@ PATCHES: tuple[Patch, ...] = (
         _GUARD,
     ),
     Patch(
-        "tiny_recipe.py: processor.feature_extractor",
+        "workflows/tiny_recipe.py: processor.feature_extractor",
         "wraps",
         "the tiny recipe's processor pads features to 2 s, not 30 s (a processor we built)",
         "once, when the tiny recipe's model is built, before it is saved",
