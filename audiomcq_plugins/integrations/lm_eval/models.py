@@ -51,7 +51,7 @@ FULL_DECODE_ENV = "AUDIOMCQ_EVAL_FULL_DECODE"
 def full_decode() -> bool:
     """Whether every clip of a chunk is decoded before its first batch
     (``$AUDIOMCQ_EVAL_FULL_DECODE``, the old behaviour)."""
-    return os.environ.get(FULL_DECODE_ENV, "").strip().lower() not in ("", "0", "false", "no")
+    return parse_bool(os.environ.get(FULL_DECODE_ENV) or None, FULL_DECODE_ENV, False)
 
 
 def to_request(

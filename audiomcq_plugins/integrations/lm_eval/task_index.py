@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.cache import cache_dir, write_atomic
+from audiomcq_plugins.flags import parse_bool
 
 FULL_INDEX_ENV = "AUDIOMCQ_EVAL_FULL_INDEX"
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 
 def full_index() -> bool:
     """Whether the old behaviour was asked for (``$AUDIOMCQ_EVAL_FULL_INDEX``)."""
-    return os.environ.get(FULL_INDEX_ENV, "").strip().lower() not in ("", "0", "false", "no")
+    return parse_bool(os.environ.get(FULL_INDEX_ENV) or None, FULL_INDEX_ENV, False)
 
 
 def our_names() -> set[str]:
