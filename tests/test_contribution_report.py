@@ -104,3 +104,23 @@ def test_two_runs_of_one_permuted_task_are_refused(tmp_path):
     write_results(tmp_path / "b", "m0", TASK, HEADLINE)
     with pytest.raises(ValueError, match=f"audiomcq-hf:m0 has two {TASK} runs"):
         write_report([tmp_path / "a", tmp_path / "b"], tmp_path / "report")
+
+
+def test_audio_rows_keep_the_given_model_order_and_show_standard_errors(tmp_path):
+    """Models as given (the trained one after the model it came from), each accuracy ± its
+    standard error from the results."""
+    from audiomcq_plugins.contribution.report import collect, markdown
+
+    for model, acc in (("zeta_base", 0.5), ("alpha_trained", 0.75)):
+        for task, value in (("mmar", acc), ("mmar_silent", 0.25)):
+            write_results(tmp_path / model / task, model, task, {"acc": value})
+            results = next((tmp_path / model / task).rglob("results_*.json"))
+            body = json.loads(results.read_text())
+            body["results"][task]["acc_stderr,none"] = 0.05
+            results.write_text(json.dumps(body))
+    paths = [tmp_path / "zeta_base", tmp_path / "alpha_trained"]
+    rows = collect(paths)
+    assert [r.model for r in rows] == ["audiomcq-hf:zeta_base", "audiomcq-hf:alpha_trained"]
+    md = markdown(rows, {})
+    assert "| audiomcq-hf:zeta_base | 50.0 ± 5.0 | 25.0 ± 5.0 | 25.0 ± 7.1 |" in md, md
+    assert md.index("zeta_base") < md.index("alpha_trained")

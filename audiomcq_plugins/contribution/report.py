@@ -24,7 +24,10 @@ from audiomcq_plugins.contribution.samples import Run, read_runs, split_task
 from audiomcq_plugins.items import CONTRIBUTIONS
 
 FILTER = "none"
+STDERR = "_stderr"
 BREAKDOWN_PREFIX = "acc_"
+#: The headline numbers shown with their standard errors.
+STDERR_ROWS = ("acc_clip", "acc_silent", "audio_reliance", "acc_acweak", "acc_acstrong")
 #: Task metrics that are not breakdowns.
 OWN_METRICS = ("acc_official", "acc_acweak", "acc_acstrong")
 
@@ -63,16 +66,33 @@ class Row:
             "breakdowns": {
                 k: {"clip": v, "silent": self.get("silent", k)}
                 for k, v in sorted(self.clip.items())
-                if k.startswith(BREAKDOWN_PREFIX) and k not in OWN_METRICS
+                if k.startswith(BREAKDOWN_PREFIX)
+                and k not in OWN_METRICS
+                and not k.endswith(STDERR)
             },
+            **{f"{name}_stderr": value for name, value in self.stderrs().items()},
         }
+
+    def stderrs(self) -> dict[str, float]:
+        """Standard errors of the headline accuracies (NaN where lm-eval gave none). The
+        reliance's assumes independent runs: with the same items it is an upper bound."""
+        se = {
+            "acc_clip": self.get("clip", "acc" + STDERR),
+            "acc_silent": self.get("silent", "acc" + STDERR),
+            "acc_acweak": self.get("clip", "acc_acweak" + STDERR),
+            "acc_acstrong": self.get("clip", "acc_acstrong" + STDERR),
+        }
+        se["audio_reliance"] = math.hypot(se["acc_clip"], se["acc_silent"])
+        return se
 
 
 def _metrics(results: dict[str, Any]) -> dict[str, float]:
+    """A results JSON's numbers under the default filter, standard errors (``<m>_stderr``)
+    included where lm-eval computed one."""
     out = {}
     for key, value in results.items():
         name, _, filt = key.partition(",")
-        if filt == FILTER and not name.endswith("_stderr") and isinstance(value, (int, float)):
+        if filt == FILTER and isinstance(value, (int, float)) and not isinstance(value, bool):
             out[name] = float(value)
     return out
 
@@ -125,11 +145,19 @@ def _audio_rows(runs: Sequence[Run]) -> list[Row]:
     for key, pair in by_key.items():
         if "clip" in pair and "silent" in pair and pair["clip"].samples and pair["silent"].samples:
             rows[key].changed, rows[key].paired = _changed(pair["clip"], pair["silent"])
-    return sorted(rows.values(), key=lambda r: (r.task, r.model))
+    given = {key: i for i, key in enumerate(rows)}  # models in the order their runs were given
+    return [rows[k] for k in sorted(rows, key=lambda k: (k[1], given[k]))]
 
 
 def _pct(x: float) -> str:
     return "–" if x is None or math.isnan(x) else f"{100 * x:.1f}"
+
+
+def _pm(x: float, se: float) -> str:
+    """``x ± se`` in %, or just ``x`` without a standard error."""
+    if se is None or math.isnan(se) or x is None or math.isnan(x):
+        return _pct(x)
+    return f"{_pct(x)} ± {_pct(se)}"
 
 
 def _count(x: float) -> str:
@@ -144,7 +172,9 @@ def markdown(
     lines = ["# Audio contribution report"]
     if rows:
         lines += ["",
-            "Accuracy in %. *Reliance* = accuracy with the clip − with silence; *changed* = share "
+            "Accuracy in % ± its standard error (lm-eval's; the reliance's treats the two runs "
+            "as independent, an upper bound on the same items), models in the order given. "
+            "*Reliance* = accuracy with the clip − with silence; *changed* = share "
             "of items whose chosen option changed when the clip was silenced; weak / strong = "
             "accuracy (with the clip) on the audio-contribution subsets, with item counts."
         ]  # fmt: skip
@@ -153,11 +183,12 @@ def markdown(
         lines += ["", f"## {task}", "", "| model | clip | silence | reliance | changed | "
                   "weak (n) | strong (n) |", "|---|---|---|---|---|---|---|"]  # fmt: skip
         for d in mine:
+            pm = {k: _pm(d[k], d[f"{k}_stderr"]) for k in STDERR_ROWS}
             lines.append(
-                f"| {d['model']} | {_pct(d['acc_clip'])} | {_pct(d['acc_silent'])} | "
-                f"{_pct(d['audio_reliance'])} | {_pct(d['changed_share'])} | "
-                f"{_pct(d['acc_acweak'])} ({_count(d['n_acweak'])}) | "
-                f"{_pct(d['acc_acstrong'])} ({_count(d['n_acstrong'])}) |"
+                f"| {d['model']} | {pm['acc_clip']} | {pm['acc_silent']} | "
+                f"{pm['audio_reliance']} | {_pct(d['changed_share'])} | "
+                f"{pm['acc_acweak']} ({_count(d['n_acweak'])}) | "
+                f"{pm['acc_acstrong']} ({_count(d['n_acstrong'])}) |"
             )
         names = sorted({b for d in mine for b in d["breakdowns"]})
         if names:
