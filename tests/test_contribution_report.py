@@ -123,4 +123,5 @@ def test_audio_rows_keep_the_given_model_order_and_show_standard_errors(tmp_path
     assert [r.model for r in rows] == ["audiomcq-hf:zeta_base", "audiomcq-hf:alpha_trained"]
     md = markdown(rows, {})
     assert "| audiomcq-hf:zeta_base | 50.0 ± 5.0 | 25.0 ± 5.0 | 25.0 ± 7.1 |" in md, md
+    assert "| silence: weak | silence: strong |" in md
     assert md.index("zeta_base") < md.index("alpha_trained")

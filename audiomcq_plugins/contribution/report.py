@@ -63,6 +63,9 @@ class Row:
             "n_acweak": m("n_acweak"),
             "acc_acstrong": m("acc_acstrong"),
             "n_acstrong": m("n_acstrong"),
+            # with silence: how a voter answers the items that need the audio and those that don't
+            "silent_acc_acweak": self.get("silent", "acc_acweak"),
+            "silent_acc_acstrong": self.get("silent", "acc_acstrong"),
             "breakdowns": {
                 k: {"clip": v, "silent": self.get("silent", k)}
                 for k, v in sorted(self.clip.items())
@@ -176,19 +179,23 @@ def markdown(
             "as independent, an upper bound on the same items), models in the order given. "
             "*Reliance* = accuracy with the clip − with silence; *changed* = share "
             "of items whose chosen option changed when the clip was silenced; weak / strong = "
-            "accuracy (with the clip) on the audio-contribution subsets, with item counts."
+            "accuracy (with the clip) on the audio-contribution subsets, with item counts; "
+            "*silence: weak / strong* = the same subsets answered with silence (a voter that "
+            "reads answers weak items, and only those)."
         ]  # fmt: skip
     for task in sorted({r.task for r in rows}):
         mine = [r.to_dict() for r in rows if r.task == task]
         lines += ["", f"## {task}", "", "| model | clip | silence | reliance | changed | "
-                  "weak (n) | strong (n) |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+                  "weak (n) | strong (n) | silence: weak | silence: strong |",
+                  "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
         for d in mine:
             pm = {k: _pm(d[k], d[f"{k}_stderr"]) for k in STDERR_ROWS}
             lines.append(
                 f"| {d['model']} | {pm['acc_clip']} | {pm['acc_silent']} | "
                 f"{pm['audio_reliance']} | {_pct(d['changed_share'])} | "
                 f"{pm['acc_acweak']} ({_count(d['n_acweak'])}) | "
-                f"{pm['acc_acstrong']} ({_count(d['n_acstrong'])}) |"
+                f"{pm['acc_acstrong']} ({_count(d['n_acstrong'])}) | "
+                f"{_pct(d['silent_acc_acweak'])} | {_pct(d['silent_acc_acstrong'])} |"
             )
         names = sorted({b for d in mine for b in d["breakdowns"]})
         if names:
@@ -231,17 +238,20 @@ def _pyplot() -> Any:
 
 
 def charts(rows: Sequence[Row], out: Path) -> dict[str, list[str]]:
-    """Per task: clip vs silence per model, and weak vs strong per model (PNG)."""
+    """Per task: clip vs silence, weak vs strong, and weak vs strong with silence, per model
+    (one PNG)."""
     plt = _pyplot()
     made: dict[str, list[str]] = {}
     for task in sorted({r.task for r in rows}):
         mine = [r.to_dict() for r in rows if r.task == task]
         models = [d["model"] for d in mine]
-        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+        fig, (a, b, c) = plt.subplots(1, 3, figsize=(15, 4))
         _bars(a, models, {k: [d[f"acc_{k}"] for d in mine] for k in ("clip", "silent")})
         a.set_title(f"{task}: clip vs silence")
         _bars(b, models, {k: [d[f"acc_ac{k}"] for d in mine] for k in CONTRIBUTIONS})
         b.set_title(f"{task}: weak vs strong items")
+        _bars(c, models, {k: [d[f"silent_acc_ac{k}"] for d in mine] for k in CONTRIBUTIONS})
+        c.set_title(f"{task}: with silence, weak vs strong")
         made[task] = [_save(plt, fig, out / f"{task}.png")]
     return made
 
