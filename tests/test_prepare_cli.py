@@ -58,7 +58,9 @@ def test_parallel_and_serial_outputs_are_identical(tmp_path):
 def test_an_interrupted_run_leaves_no_output_and_resumes(tmp_path, monkeypatch):
     src = write_fixture("synth", tmp_path / "src", n=8)
     calls = []
-    real = prep.check_clip
+    from audiomcq_plugins.benchmarks import clip_check
+
+    real = clip_check.check_clip
 
     def flaky(job):
         if len(calls) == 3:
@@ -66,11 +68,11 @@ def test_an_interrupted_run_leaves_no_output_and_resumes(tmp_path, monkeypatch):
         calls.append(job[0])
         return real(job)
 
-    monkeypatch.setattr(prep, "check_clip", flaky)
+    monkeypatch.setattr(clip_check, "check_clip", flaky)
     with pytest.raises(KeyboardInterrupt):
         prep.prepare("audiomcq_synth", src, tmp_path / "out", workers=1, progress=False)
     assert not (tmp_path / "out" / "audiomcq_synth.jsonl").exists()
-    monkeypatch.setattr(prep, "check_clip", real)
+    monkeypatch.setattr(clip_check, "check_clip", real)
     result = prep.prepare("audiomcq_synth", src, tmp_path / "out", workers=1, progress=False)
     assert result.resumed == 3 and result.n_items == 8
     assert len(load_items(result.path)) == 8

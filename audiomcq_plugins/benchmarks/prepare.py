@@ -15,24 +15,23 @@ failing items out (they are listed in the meta file).
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from audiomcq_plugins.audioref import AudioRef, describe
+from audiomcq_plugins.audioref import describe
+from audiomcq_plugins.benchmarks.clip_check import (
+    check_clips,
+    clip_name,
+    is_embedded,
+    read_progress,
+)
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec, LoadedBenchmark, get_spec
-from audiomcq_plugins.benchmarks.workers import run_interruptibly
 from audiomcq_plugins.cache import write_atomic
 from audiomcq_plugins.items import Item, Problem, ValidationError, write_items
-
-AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus")
-CHUNK = 16  # clips per task sent to a worker process
 
 
 class PrepareError(ValidationError):
@@ -58,63 +57,6 @@ def output_paths(out: Path, name: str) -> tuple[Path, Path, Path, Path]:
         out / f".{name}.progress.jsonl",
         out / f"{name}.problems.txt",
     )
-
-
-def _embedded(audio: AudioRef | None) -> bool:
-    return audio is not None and audio.embedded
-
-
-def _clip_name(item_id: str, audio: AudioRef) -> str:
-    suffix = audio.suffix()
-    safe = re.sub(r"[^\w.-]", "_", item_id)
-    if safe != item_id:  # keep names unique when sanitising merged two ids
-        safe += "-" + hashlib.sha1(item_id.encode()).hexdigest()[:8]
-    return f"audio/{safe}{suffix if suffix in AUDIO_SUFFIXES else '.wav'}"
-
-
-def check_clip(job: tuple[str, Any, str, str | None, bool]) -> dict[str, Any]:
-    """Worker: extract an embedded clip (when asked) and decode it; never raises."""
-    from audiomcq_plugins.audio import AudioError, load_audio
-
-    item_id, audio, data_root, extract_to, decode = job
-    entry: dict[str, Any] = {"id": item_id}
-    try:
-        if extract_to is not None:
-            data = audio.data
-            target = Path(data_root) / extract_to
-            if not (target.is_file() and target.stat().st_size == len(data)):
-                write_atomic(target, data)
-            entry["audio"] = audio = extract_to
-        if decode:
-            clip = load_audio(audio, data_root=data_root, item_id=item_id)
-            entry["duration"] = round(clip.duration, 3)
-    except AudioError as exc:
-        entry["error"] = exc.reason
-    except OSError as exc:
-        entry["error"] = f"cannot write the extracted clip ({exc})"
-    return entry
-
-
-def _read_progress(path: Path, header: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Entries of a previous run with the same source and settings (failures dropped)."""
-    if not path.is_file():
-        return {}
-    done: dict[str, dict[str, Any]] = {}
-    with open(path, encoding="utf-8") as fh:
-        lines = iter(fh)
-        try:
-            if json.loads(next(lines)) != {"header": header}:
-                return {}
-        except (StopIteration, json.JSONDecodeError):
-            return {}
-        for line in lines:
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:  # a line cut short by an interrupted run
-                continue
-            if "error" not in entry:
-                done[entry["id"]] = entry
-    return done
 
 
 def summarize(items: list[Item], spec: BenchmarkSpec) -> dict[str, Any]:
@@ -160,15 +102,15 @@ def prepare(
     embedded = _embedded_flags(spec, loaded)
     data_root = out.resolve() if any(embedded) else loaded.data_root
     header = {"content_hash": loaded.content_hash, "check_audio": check, "root": str(data_root)}
-    done = _read_progress(progress_path, header)
+    done = read_progress(progress_path, header)
     resumed = len(done)
     jobs = [
-        (it.id, it.audio, str(data_root), _clip_name(it.id, it.audio) if emb else None, check)
+        (it.id, it.audio, str(data_root), clip_name(it.id, it.audio) if emb else None, check)
         for it, emb in zip(loaded.items, embedded, strict=True)
         if it.id not in done and (emb or check) and it.audio is not None
     ]
     if jobs:
-        _check_clips(jobs, done, progress_path, header, workers, progress, spec.name)
+        check_clips(jobs, done, progress_path, header, workers, progress, spec.name)
 
     problems = _audio_problems(loaded, done)
     if problems and not skip_bad_audio:
@@ -213,55 +155,13 @@ def _up_to_date(
 
 def _embedded_flags(spec: BenchmarkSpec, loaded: LoadedBenchmark) -> list[bool]:
     """Whether each item embeds its clip; a source holds one kind or the other."""
-    embedded = [_embedded(it.audio) for it in loaded.items]
+    embedded = [is_embedded(it.audio) for it in loaded.items]
     if any(embedded) and not all(embedded):
         raise ValueError(
             f"benchmark {spec.name}: mixes embedded audio and audio paths; prepare needs one "
             "kind per source"
         )
     return embedded
-
-
-def _check_clips(
-    jobs: list[tuple[str, Any, str, str | None, bool]],
-    done: dict[str, dict[str, Any]],
-    progress_path: Path,
-    header: dict[str, Any],
-    workers: int | None,
-    progress: bool,
-    name: str,
-) -> None:
-    """Run ``jobs``, appending each result to the progress file and recording it in ``done``
-    (a success replaces an earlier failure, never the reverse)."""
-    mode = "a" if done else "w"
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(jobs), desc=f"prepare {name}", unit="clip")
-    with open(progress_path, mode, encoding="utf-8") as fh:
-        if mode == "w":
-            fh.write(json.dumps({"header": header}) + "\n")
-        results = contextlib.closing(
-            run_interruptibly(check_clip, jobs, workers or os.cpu_count() or 1, CHUNK)
-        )
-        with results as entries:
-            for entry in entries:
-                _record(fh, entry, done)
-                if bar is not None:
-                    bar.update()
-    if bar is not None:
-        bar.close()
-
-
-def _record(fh: Any, entry: dict[str, Any], done: dict[str, dict[str, Any]]) -> None:
-    """Append one result to the progress file; a success replaces an earlier failure."""
-    fh.write(json.dumps(entry) + "\n")
-    fh.flush()
-    if "error" not in entry:
-        done[entry["id"]] = entry
-    else:
-        done.setdefault(entry["id"], entry)
 
 
 def _audio_problems(loaded: LoadedBenchmark, done: dict[str, dict[str, Any]]) -> list[Problem]:

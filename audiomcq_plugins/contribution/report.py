@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.contribution import position
+from audiomcq_plugins.contribution.charts import audio_charts, bias_charts
 from audiomcq_plugins.contribution.samples import Run, read_runs, split_task
-from audiomcq_plugins.items import CONTRIBUTIONS
 
 FILTER = "none"
 STDERR = "_stderr"
@@ -215,78 +215,6 @@ def markdown(
     return "\n".join(lines) + "\n"
 
 
-def _bars(
-    ax: Any, labels: list[str], series: dict[str, list[float]], ylabel: str = "accuracy (%)"
-) -> None:
-    width = 0.8 / max(1, len(series))
-    for k, (name, values) in enumerate(series.items()):
-        xs = [i + k * width for i in range(len(labels))]
-        ax.bar(xs, [0 if math.isnan(v) else 100 * v for v in values], width, label=name)
-    ax.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(labels))])
-    ax.set_xticklabels(labels, rotation=20, ha="right", fontsize=8)
-    ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8)
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def charts(rows: Sequence[Row], out: Path) -> dict[str, list[str]]:
-    """Per task: clip vs silence, weak vs strong, and weak vs strong with silence, per model
-    (one PNG)."""
-    plt = _pyplot()
-    made: dict[str, list[str]] = {}
-    for task in sorted({r.task for r in rows}):
-        mine = [r.to_dict() for r in rows if r.task == task]
-        models = [d["model"] for d in mine]
-        fig, (a, b, c) = plt.subplots(1, 3, figsize=(15, 4))
-        _bars(a, models, {k: [d[f"acc_{k}"] for d in mine] for k in ("clip", "silent")})
-        a.set_title(f"{task}: clip vs silence")
-        _bars(b, models, {k: [d[f"acc_ac{k}"] for d in mine] for k in CONTRIBUTIONS})
-        b.set_title(f"{task}: weak vs strong items")
-        _bars(c, models, {k: [d[f"silent_acc_ac{k}"] for d in mine] for k in CONTRIBUTIONS})
-        c.set_title(f"{task}: with silence, weak vs strong")
-        made[task] = [_save(plt, fig, out / f"{task}.png")]
-    return made
-
-
-def _save(plt: Any, fig: Any, path: Path) -> str:
-    """Lay out, write and close one figure; returns its file name."""
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path.name
-
-
-def bias_charts(rows: Sequence[position.BiasRow], out: Path) -> dict[str, list[str]]:
-    """Per permuted task: accuracy by the answer's position and chosen positions, per model."""
-    plt = _pyplot()
-    made: dict[str, list[str]] = {}
-    for task in sorted({r.task for r in rows}):
-        mine = [r.to_dict() for r in rows if r.task == task]
-        letters = [x for x in position.LETTERS if any(x in d["chosen_positions"] for d in mine)]
-        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
-        acc = {
-            d["model"]: [d["accuracy_by_answer_position"].get(x, math.nan) for x in letters]
-            for d in mine
-        }
-        _bars(a, letters, acc)
-        a.set_title(f"{task}: accuracy by the answer's position")
-        chose = {
-            d["model"]: [d["chosen_positions"].get(x, math.nan) for x in letters] for d in mine
-        }
-        _bars(b, letters, chose, ylabel="answers choosing it (%)")
-        b.set_title(f"{task}: chosen positions")
-        made[task] = [_save(plt, fig, out / f"{task}_positions.png")]
-    return made
-
-
 def html(md: str) -> str:
     """A self-contained HTML page of the markdown report (tables and images)."""
     import html as h
@@ -326,7 +254,7 @@ def write_report(paths: Sequence[str | Path], out: str | Path, with_html: bool =
     if not rows and not bias:
         raise ValueError(f"no audio task results under {list(map(str, paths))}")
     out.mkdir(parents=True, exist_ok=True)  # only once the input is known to be good
-    made = {**charts(rows, out), **bias_charts(bias, out)}
+    made = {**audio_charts(rows, out), **bias_charts(bias, out)}
     md = markdown(rows, made, bias)
     (out / "report.md").write_text(md, encoding="utf-8")
     data = [r.to_dict() for r in rows] + [b.to_dict() for b in bias]
