@@ -69,6 +69,13 @@ def end_tagged(tag: str, wait_s: float) -> list[str]:
     return names
 
 
+def default_sigint() -> None:
+    """``preexec_fn`` for a command a test interrupts with SIGINT: Ctrl-C reaches it as a
+    terminal's would even when the suite itself runs with SIGINT ignored (a background job of a
+    non-interactive shell, ``make test &``, ignores it, and so would every child)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run(
     cmd: Sequence[str], *, timeout: float, env: dict[str, str] | None = None, **kwargs
 ) -> subprocess.CompletedProcess:

@@ -13,7 +13,7 @@ import pytest
 
 from audiomcq_plugins.benchmarks.fixtures import write_fixture
 from audiomcq_plugins.items import load_items
-from tests.processes import run
+from tests.processes import default_sigint, run
 
 N = 300
 
@@ -69,6 +69,7 @@ def test_interrupted_parallel_prepare_stops_cleanly_and_resumes(how, tmp_path):
         text=True,
         env=env,
         start_new_session=True,
+        preexec_fn=default_sigint,
     )
     _wait_for_results(out / ".mmau_test_mini.progress.jsonl", proc)
     if how == "ctrl-c":  # a terminal's Ctrl-C reaches every process of the group
@@ -122,7 +123,8 @@ def test_interrupted_eval_stops_cleanly_and_resumes_from_its_cache(tmp_path):
             return -1
 
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, cwd=tmp_path, start_new_session=True)  # fmt: skip
+                            env=env, cwd=tmp_path, start_new_session=True,
+                            preexec_fn=default_sigint)  # fmt: skip
     deadline = time.monotonic() + 300
     while answered() < 0:
         assert proc.poll() is None, proc.communicate()[1][-3000:]
