@@ -61,7 +61,7 @@ def _unblock_after_fork() -> None:
 def _restore_sigterm_in_child() -> None:
     if _parent_sigterm and signal.getsignal(signal.SIGTERM) is _terminate_as_interrupt:
         with contextlib.suppress(ValueError, OSError):  # no Python handlers can be set
-            signal.signal(signal.SIGTERM, _parent_sigterm[-1])
+            signal.signal(signal.SIGTERM, _restorable(_parent_sigterm[-1]))
     _unblock_after_fork()  # a SIGTERM sent meanwhile is delivered now, with that disposition
 
 
@@ -81,7 +81,12 @@ def sigterm_as_interrupt() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, _parent_sigterm.pop())
+        signal.signal(signal.SIGTERM, _restorable(_parent_sigterm.pop()))
+
+
+def _restorable(previous: object) -> object:
+    """A disposition ``signal.signal`` takes back (None: one set outside Python -> default)."""
+    return signal.SIG_DFL if previous is None else previous
 
 
 def exit_deadline() -> float:
