@@ -101,3 +101,35 @@ def test_prepare_data_cli(tmp_path):
         timeout=120,
     )
     assert bad.returncode == 2 and "4 problem(s)" in bad.stderr
+
+
+def _labels_file(path, labels: dict[str, str]):
+    head = {"audiomcq_contribution_labels": 1, "task": "synth", "rule": "2/3"}
+    lines = [json.dumps(head)]
+    lines += [json.dumps({"id": k, "label": v}) for k, v in sorted(labels.items())]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_prepare_splits_by_voted_labels_not_the_shipped_ones(tmp_path):
+    from audiomcq_plugins.integrations.trl.data import prepare
+
+    items = write_items(tmp_path / "clips", 8, weak_every=4)  # shipped: t3, t7 weak
+    voted = {f"t{i}": "weak" if i < 3 else "strong" for i in range(8)}
+    labels = _labels_file(tmp_path / "labels.jsonl", voted)
+    manifest = prepare(items, tmp_path / "clips", tmp_path / "trl", labels=labels)
+    assert manifest["counts"] == {"weak": 3, "strong": 5, "mixed": 8}
+    assert manifest["labels"] == str(labels.resolve())
+    weak = list(read_jsonl(tmp_path / "trl" / "grpo" / "weak" / "train.jsonl"))
+    assert [r["id"] for r in weak] == ["t0", "t1", "t2"]
+    assert {r["audio_contribution"] for r in weak} == {"weak"}
+
+
+def test_prepare_with_labels_that_miss_items_names_them(tmp_path):
+    from audiomcq_plugins.integrations.trl.data import prepare
+
+    items = write_items(tmp_path / "clips", 4)
+    labels = _labels_file(tmp_path / "labels.jsonl", {"t0": "weak", "t1": "strong"})
+    with pytest.raises(ValueError, match=r"no label for 2 of 4 .*'t2', 't3'.*contribution label"):
+        prepare(items, tmp_path / "clips", tmp_path / "trl", labels=labels)
+    assert not (tmp_path / "trl").exists()

@@ -40,6 +40,10 @@ def add_parser(sub) -> None:  # noqa: ANN001
     prep.add_argument("--prompt-format", default="r1aqa", help="registered prompt format")
     prep.add_argument("--system-prompt", default=None, help="default: the AudioMCQ system prompt")
     options.skip_audio(prep, "skip decoding every clip (faster)")
+    prep.add_argument(
+        "--labels",
+        help="weak/strong labels from `audiomcq contribution label` (default: the items' own)",
+    )
     prep.set_defaults(func=run_prepare)
     add_extract_thinker(stages)
     for stage in ("sft", "grpo"):
@@ -62,6 +66,7 @@ def run_prepare(args: argparse.Namespace) -> int:
         prompt_format=args.prompt_format,
         system_prompt=args.system_prompt,
         check_audio=not args.skip_audio,
+        labels=args.labels,
     )
     print(json.dumps(manifest, indent=2))
     return 0

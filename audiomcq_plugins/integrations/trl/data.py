@@ -7,6 +7,10 @@ Layout written by :func:`prepare` (one ``train.jsonl`` per directory, so that TR
     OUT/grpo/{weak,strong,mixed}/train.jsonl   prompt and metadata
     OUT/manifest.json                          counts, source file, prompt format
 
+Which items are weak and which strong: the labels the items ship, or a labels file of the
+silent-audio vote (``labels=``, from ``audiomcq contribution label``), which then replaces them
+in the rows and the subsets and must cover every item.
+
 Rows (audio paths are absolute, so the files work from any working directory):
 
 - SFT: ``messages`` = system (:data:`~audiomcq_plugins.prompts.AUDIOMCQ_SYSTEM_PROMPT`), user
@@ -91,6 +95,18 @@ def subsets_of(item: Item) -> list[str]:
     )
 
 
+def relabelled(items: list[Item], labels_file: str | Path) -> list[Item]:
+    """``items`` with the audio-contribution labels of ``labels_file`` (every item needs one)."""
+    import dataclasses
+
+    from audiomcq_plugins.contribution.subsets import item_labels
+
+    benchmark = items[0].benchmark or "the benchmark"
+    found = item_labels(benchmark, items, option=str(labels_file))
+    assert found is not None
+    return [dataclasses.replace(it, audio_contribution=found[it.id]) for it in items]
+
+
 def prepare(
     items_path: str | Path,
     data_root: str | Path,
@@ -99,6 +115,7 @@ def prepare(
     prompt_format: str = "r1aqa",
     system_prompt: str | None = None,
     check_audio: bool = True,
+    labels: str | Path | None = None,
 ) -> dict[str, Any]:
     """Convert a canonical JSONL file into the TRL layout above; returns the manifest.
 
@@ -112,6 +129,8 @@ def prepare(
     items = load_items(items_path)
     if not items:
         raise ValueError(f"{items_path}: no items; produce it with `audiomcq prepare`")
+    if labels is not None:
+        items = relabelled(items, labels)
     problems = validate_items(items, data_root=data_root, check_audio=check_audio)
     paths: dict[str, str] = {}
     for item in items:
@@ -149,6 +168,7 @@ def prepare(
         "source": str(Path(items_path).resolve()),
         "data_root": str(Path(data_root).resolve()),
         "prompt_format": prompt_format,
+        "labels": str(Path(labels).resolve()) if labels is not None else "shipped",
         "counts": counts["grpo"],
         "dataset_dirs": files,
     }
