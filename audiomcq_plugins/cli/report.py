@@ -17,6 +17,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("results", nargs="+", help="lm-eval output directories or results_*.json")
     p.add_argument("--out", required=True, help="directory to write the report into")
     p.add_argument("--html", action="store_true", help="also write report.html")
+    p.add_argument(
+        "--labels",
+        help="a labels file of `audiomcq contribution label`: adds the vote, and its confusion "
+        "against the labels the benchmark ships (if any)",
+    )
     p.set_defaults(func=run)
 
 
@@ -25,5 +30,5 @@ def run(args: argparse.Namespace) -> int:
 
     from audiomcq_plugins.contribution.report import write_report
 
-    print(write_report(args.results, args.out, with_html=args.html))
+    print(write_report(args.results, args.out, with_html=args.html, labels=args.labels))
     return 0

@@ -246,18 +246,31 @@ def html(md: str) -> str:
     return f"<!doctype html><meta charset=utf-8><style>{style}</style>" + "\n".join(body)
 
 
-def write_report(paths: Sequence[str | Path], out: str | Path, with_html: bool = False) -> Path:
-    """report.md, report.json, one PNG per task (and report.html) in ``out``."""
+def write_report(
+    paths: Sequence[str | Path],
+    out: str | Path,
+    with_html: bool = False,
+    labels: str | Path | None = None,
+) -> Path:
+    """report.md, report.json, one PNG per task (and report.html) in ``out``; with ``labels``
+    (a labels file of the vote), a section on the vote (:mod:`.vote_report`)."""
+    from audiomcq_plugins.contribution import vote_report
+
     out = Path(out)
     runs = read_runs(paths, require_samples=False)
+    the_vote = vote_report.collect(labels, runs) if labels else None
     rows, bias = _audio_rows(runs), position.collect(runs, _metrics)
     if not rows and not bias:
         raise ValueError(f"no audio task results under {list(map(str, paths))}")
     out.mkdir(parents=True, exist_ok=True)  # only once the input is known to be good
     made = {**audio_charts(rows, out), **bias_charts(bias, out)}
     md = markdown(rows, made, bias)
+    if the_vote:
+        md += "\n".join(vote_report.markdown(the_vote)) + "\n"
     (out / "report.md").write_text(md, encoding="utf-8")
     data = [r.to_dict() for r in rows] + [b.to_dict() for b in bias]
+    if the_vote:
+        data.append({"vote": the_vote})
     (out / "report.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
     if with_html:
         (out / "report.html").write_text(html(md), encoding="utf-8")
