@@ -154,6 +154,12 @@ def load_rows(**kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
                 "contribution": label,
             }
         )
+    if subset and not rows:
+        where = subsets.labels_path(kwargs.get("contribution_labels"), name) or "shipped labels"
+        raise subsets.VoteError(
+            f"the {subset} subset of {name} is empty: no item is labelled {subset} in {where}; "
+            f"leave out the _ac{subset} task (or relabel)"
+        )
     provenance = {
         **loaded.provenance(),
         "prompt_format": settings["prompt_format"],

@@ -95,6 +95,23 @@ def test_subset_variants_hold_their_subset_or_say_how_to_label(data_dir):
             assert got == sorted(i for i, lab in shipped.items() if lab == subset), name
 
 
+def test_an_empty_subset_is_one_clear_error(data_dir, tmp_path):
+    name = "mmau_test_mini"
+    ids = [d["id"] for d in _doc_rows(data_dir, name)]
+    labels = tmp_path / "all_strong.jsonl"
+    lines = [json.dumps({"audiomcq_contribution_labels": 1, "task": name})]
+    lines += [json.dumps({"id": i, "label": "strong"}) for i in ids]
+    labels.write_text("\n".join(lines) + "\n")
+    meta = {"contribution_labels": {name: str(labels)}}
+    assert len(_doc_rows(data_dir, name, subset="strong", **meta)) == len(ids)
+    with pytest.raises(ValueError, match=r"weak subset of mmau_test_mini is empty.*_acweak"):
+        _doc_rows(data_dir, name, subset="weak", **meta)
+
+
+def _doc_rows(data_dir, name, **meta):
+    return list(tasks.load_dataset(benchmark=name, data_dir=str(data_dir), **meta)["test"])
+
+
 def test_group_builds(data_dir):
     from lm_eval.tasks import get_task_dict
 
