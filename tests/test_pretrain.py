@@ -1,28 +1,84 @@
-"""The hearing base's captions and cache key (the training itself runs in test_demo.py)."""
+"""The general models' data (captions, silence and noise, reading tasks) and cache key; the
+training itself runs in test_demo.py."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+
+import numpy as np
+import pytest
 
 from audiomcq_plugins.benchmarks import synth
-from audiomcq_plugins.workflows import pretrain
+from audiomcq_plugins.workflows import general_data, pretrain, tiny_recipe
 
 
 def strong_records(n: int) -> list[dict]:
-    config = synth.SynthConfig(seed=pretrain.PRETRAIN_SEED, weak_fraction=0.0)
+    config = synth.SynthConfig(seed=general_data.PRETRAIN_SEED, weak_fraction=0.0)
     return [record for record, _ in synth.examples(n, config)]
 
 
 def test_captions_describe_the_clip_without_the_question_or_options():
     for record in strong_records(24):
-        prompt, target = pretrain.caption(record)
+        prompt, target = general_data.caption(record)
         assert prompt.startswith("Describe ") and record["question"] not in prompt
         assert target.endswith(f" {record['answer']}.") and "<answer>" not in target
-        assert prompt in pretrain.caption_texts()
+        assert prompt in general_data.caption_texts()
 
 
 def test_every_subtask_has_an_aspect():
-    assert set(pretrain.ASPECTS) == set(synth.SUBTASKS)
+    assert set(general_data.ASPECTS) == set(synth.SUBTASKS)
+
+
+def _suite_texts() -> list[str]:
+    """Every question and every fixed part of a weak item's wording the suite can emit."""
+    texts = [q for task in synth.SUBTASKS.values() for q in task.questions]
+    for template in synth.WEAK_TEMPLATES:
+        texts += [part.strip(" .()'") for part in re.split(r"\{\w+\}", template)]
+    return [t for t in texts if len(t) > 3]
+
+
+def test_general_data_shares_no_question_and_no_wording_with_the_suite(tmp_path):
+    clips = [
+        {"audio": f"c{i}.wav", "aspect": "the kind of sound", "caption": "It is a tone.",
+         "caption_text": "the clip contains a steady tone",
+         "descriptions": [f"the clip contains {x}" for x in synth.SUBTASKS["sound_event"].labels]}
+        for i in range(40)
+    ]  # fmt: skip
+    quiet = [("silence", "s.wav"), ("noise", "n.wav")] * 20
+    rows = general_data.audio_rows(clips, quiet, words=["tone", "noise"])
+    texts = [b["text"] for r in rows for m in r["messages"] for b in m["content"] if "text" in b]
+    texts += [r["prompt"] for r in general_data.text_rows(200, words=["tone"])]
+    forbidden = _suite_texts()
+    assert "The clip was annotated as" in forbidden and "Hint: the correct option is" in forbidden
+    for text in texts:
+        assert not [f for f in forbidden if f in text], text
+    kinds = {r["kind"] for r in rows}
+    assert kinds == {"caption", "caption_mcq", "quiet", "abstain", "reading"}
+
+
+def _clip_hashes(seed: int, n: int) -> set[str]:
+    config = synth.SynthConfig(
+        seed=seed, min_seconds=0.5, max_seconds=tiny_recipe.MAX_SECONDS,
+        subtasks=synth.EASY_SUBTASKS,
+    )  # fmt: skip
+    return {hashlib.sha256(a.tobytes()).hexdigest() for _, a in synth.examples(n, config)}
+
+
+def test_general_clips_are_not_clips_of_the_training_pool_or_the_held_out_suite():
+    general = _clip_hashes(general_data.PRETRAIN_SEED, 200)
+    assert len(general) == 200
+    for seed in (tiny_recipe.TRAIN_SEED, tiny_recipe.HELDOUT_SEED):
+        assert not general & _clip_hashes(seed, 200)
+    assert general_data.PRETRAIN_SEED not in (tiny_recipe.TRAIN_SEED, tiny_recipe.HELDOUT_SEED)
+
+
+def test_stated_answers_are_among_the_choices_and_quoted_in_the_question():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        question, choices, answer = general_data.mcq(rng, True, ["alpha", "beta"])
+        assert len(set(choices)) == 4 and answer in choices and f"'{answer}'" in question
 
 
 def test_cache_key_follows_the_inputs(tmp_path):
@@ -30,6 +86,7 @@ def test_cache_key_follows_the_inputs(tmp_path):
     assert key == pretrain.fingerprint(100, {})
     assert key != pretrain.fingerprint(200, {})
     assert key != pretrain.fingerprint(100, {"max_steps": 5})
+    assert key != pretrain.fingerprint(100, {}, "qwen2-audio")
     (tmp_path / "config.json").write_text("{}")
     (tmp_path / pretrain.STAMP).write_text(json.dumps({"fingerprint": key}))
     assert pretrain.cached(tmp_path, key) == {"fingerprint": key}
@@ -37,11 +94,17 @@ def test_cache_key_follows_the_inputs(tmp_path):
 
 
 def test_bad_override_is_a_usage_error(capsys):
-    try:
+    with pytest.raises(SystemExit) as exc:
         pretrain.main(["--set", "max_steps"])
-    except SystemExit as exc:
-        assert exc.code == 2
+    assert exc.value.code == 2
     assert "expected KEY=VALUE" in capsys.readouterr().err
+
+
+def test_unknown_architecture_is_refused_by_name(capsys):
+    with pytest.raises(SystemExit) as exc:
+        pretrain.main(["--arch", "qwen9"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'qwen9'" in capsys.readouterr().err
 
 
 def test_saved_processor_module_serves_the_audio_only_class():

@@ -20,6 +20,8 @@ Architectures:
   without torchvision ``AutoProcessor.from_pretrained`` fails, so load it with
   :func:`audiomcq_plugins.models.processors.load_processor`, which falls back to an audio-only
   subclass of the real processor (same tokenization, same chat template, no video).
+- ``qwen2`` (text only): ``Qwen2ForCausalLM`` and its tokenizer, no processor; the text voter of
+  the silent-audio vote.
 - ``qwen3-omni``: a full ``Qwen3OmniMoeForConditionalGeneration`` checkpoint (thinker only), same
   loading rules as Qwen2.5-Omni with ``Qwen3OmniMoeThinkerForConditionalGeneration``.
 """
@@ -35,6 +37,8 @@ from audiomcq_plugins.audio import SAMPLE_RATE
 from audiomcq_plugins.models import tiny_configs
 
 ARCHS: tuple[str, ...] = ("qwen2-audio", "qwen2.5-omni", "qwen3-omni")
+#: Text-only LMs (``Qwen2ForCausalLM``): the text voters of the silent-audio vote.
+TEXT_ARCHS: tuple[str, ...] = ("qwen2",)
 
 #: Default sizes: hidden 128, 2 LM layers, audio encoder width 64 with 2 layers.
 DEFAULT_SIZES: dict[str, int] = {
@@ -114,8 +118,9 @@ def build_tiny_model(
     ``extra_texts`` are added to the tokenizer's training corpus; ``size_overrides`` change
     entries of :data:`DEFAULT_SIZES`. Same arguments, same files. Returns ``out_dir``.
     """
-    if arch not in ARCHS:
-        raise ValueError(f"unknown tiny-model arch {arch!r}; choose one of {', '.join(ARCHS)}")
+    if arch not in ARCHS + TEXT_ARCHS:
+        known = ", ".join(ARCHS + TEXT_ARCHS)
+        raise ValueError(f"unknown tiny-model arch {arch!r}; choose one of {known}")
     unknown = set(size_overrides) - set(DEFAULT_SIZES)
     if unknown:
         raise ValueError(
@@ -137,7 +142,7 @@ def build_tiny_model(
     model.generation_config.bos_token_id = None
     model.save_pretrained(out)
 
-    processor = _processor(arch, tokenizer)
+    processor = tokenizer if arch in TEXT_ARCHS else _processor(arch, tokenizer)
     processor.save_pretrained(out)
     (out / "audiomcq_tiny.json").write_text(
         json.dumps({"arch": arch, "seed": seed, "sizes": sizes}, indent=2) + "\n"

@@ -161,7 +161,15 @@ def qwen3_omni(sizes: dict[str, int], vocab: int, ids: dict[str, int]) -> Any:
 
 
 #: arch -> builder (the archs of :data:`~audiomcq_plugins.models.tiny.ARCHS`)
+def qwen2_text(sizes: dict[str, int], vocab: int, ids: dict[str, int]) -> Any:
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    config = Qwen2Config(**_text_kwargs(sizes, vocab, ids), tie_word_embeddings=True)
+    return Qwen2ForCausalLM(config).eval()
+
+
 BUILDERS: dict[str, Callable[[dict[str, int], int, dict[str, int]], Any]] = {
+    "qwen2": qwen2_text,
     "qwen2-audio": qwen2_audio,
     "qwen2.5-omni": qwen2_5_omni,
     "qwen3-omni": qwen3_omni,

@@ -1,29 +1,33 @@
-"""``make demo`` / ``python -m audiomcq_plugins.workflows.demo``: the main job, offline, on a
-laptop CPU.
+"""``make demo`` / ``python -m audiomcq_plugins.workflows.demo``: the paper's pipeline on data
+without labels, offline, on a laptop CPU.
 
-1. the synthetic suite: training items (seed 0) and held-out items (seed 1), weak/strong known
-   by construction, as TRL-ready data;
-2. the hearing base: a tiny Qwen2.5-Omni thinker pretrained to describe clips
-   (:mod:`audiomcq_plugins.workflows.pretrain`; cached, rebuilt when its inputs change);
-3. Weak-to-Strong through the literal ``trl sft`` (weak items) and ``trl grpo`` (strong items)
-   with ``trl_recipes/tiny/weak_to_strong_{sft,grpo}.yaml``;
-4. ``audiomcq eval`` (lm-eval) of the base, the weak-SFT and the trained model on the held-out
-   suite, with the clip and with silence;
-5. ``audiomcq contribution label --from-samples``: weak/strong labels of the held-out suite by
-   the silent-audio vote of those three models (2 of 3), compared with the labels known by
-   construction (precision and recall of "weak");
-6. ``audiomcq report``: ``report.md`` and PNG charts of the three models' audio reliance.
+1. ``suite``: a training pool (seed 0) whose weak/strong labels are *hidden* (removed from its
+   metadata, kept aside only to check the vote) and a held-out suite (seed 1);
+2. ``general_models``: three general models trained on general data only (captions, silence and
+   noise, reading tasks; :mod:`audiomcq_plugins.workflows.pretrain`; cached): the Qwen2.5-Omni
+   hearing base, a Qwen2-Audio model and a text-only Qwen2 LM;
+3. ``vote``: ``audiomcq contribution label`` of the pool and of the held-out suite by those
+   three (2 of 3, 30 s of silence; the text LM with no audio), compared with the hidden labels;
+4. ``weak_to_strong``: ``audiomcq train prepare-data --labels`` (the voted labels), then the
+   literal ``trl sft`` on voted-weak and ``trl grpo`` on voted-strong items from the hearing base
+   (``trl_recipes/tiny/weak_to_strong_{sft,grpo}.yaml``);
+5. ``eval``: ``audiomcq eval`` (lm-eval) of the base, the weak-SFT and the trained model on the
+   held-out suite: with the clip, with silence, and its ``_acstrong``/``_acweak`` subsets made
+   from the voted labels;
+6. ``report``: ``audiomcq report`` (``report.md`` and PNG charts), with the vote's confusion.
 
 Everything lands in ``--out`` (default ``runs/demo``): ``commands.txt`` (every command run, in
-order), ``summary.json`` (headline numbers, per-stage wall and CPU seconds), lm-eval's results
-and samples under ``eval/``, the ``trl`` logs and checkpoints under ``train/``, the labels and
-their comparison with the construction under ``labels/``, the report under ``report/``.
+order), ``summary.json`` (headline numbers, per-stage wall and CPU seconds), the labels with
+provenance and their comparison with the hidden ones under ``labels/``, lm-eval's results and
+samples under ``eval/``, the ``trl`` logs and checkpoints under ``train/``, the report under
+``report/``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import shlex
 import shutil
 import sys
@@ -32,13 +36,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from audiomcq_plugins.workflows import pretrain, tiny_recipe
+from audiomcq_plugins.workflows import pretrain, tiny_recipe, vote
 
-TASKS = ("audiomcq_synth", "audiomcq_synth_silent")
+TASKS = (
+    "audiomcq_synth",
+    "audiomcq_synth_silent",
+    "audiomcq_synth_acstrong",
+    "audiomcq_synth_acweak",
+)
 #: In order; one name and one call in :func:`main` each.
-STAGES = ("suite", "hearing_base", "weak_to_strong", "eval", "labels", "report")
-#: The evaluated models (``eval/<name>``): the hearing base, after weak SFT, after GRPO. Their
-#: silent runs are the three voters of the contribution labels.
+STAGES = ("suite", "general_models", "vote", "weak_to_strong", "eval", "report")
+#: The evaluated models (``eval/<name>``): the hearing base, after weak SFT, after GRPO.
 MODELS = ("base", "sft", "trained")
 #: ``--quick``: a few steps of every stage on a handful of items (the wiring test).
 QUICK = {
@@ -54,7 +62,7 @@ QUICK = {
 def breakdown_table(results: dict[str, Any]) -> str:
     """Rows: the overall metrics and every ``acc_<field>_<value>``; columns: clip, silent,
     clip - silent."""
-    clip, silent = (results["results"].get(t, {}) for t in TASKS)
+    clip, silent = (results["results"].get(t, {}) for t in TASKS[:2])
     rows = []
     for key in clip:
         if not key.endswith(",none") or "_stderr" in key:
@@ -154,12 +162,17 @@ def audiomcq(run: Run, argv: list[str], what: str) -> None:
         raise SystemExit(f"{what} failed (command in {run.commands})")
 
 
-def evaluate(run: Run, name: str, model: Path, heldout_suite: Path) -> dict[str, Any]:
-    """``audiomcq eval`` (lm-eval) of ``model`` on the held-out suite, clip and silent."""
+def evaluate(run: Run, name: str, model: Path, heldout: Path, labels: Path) -> dict[str, Any]:
+    """``audiomcq eval`` (lm-eval) of ``model`` on the held-out suite: clip, silence, and the
+    subsets of the voted ``labels``."""
     from audiomcq_plugins.prompts import AUDIOMCQ_SYSTEM_PROMPT
 
     out = run.out / "eval" / name
-    shutil.rmtree(out, ignore_errors=True)  # an earlier run's results would vote twice
+    shutil.rmtree(out, ignore_errors=True)  # an earlier run's results would be read twice
+    metadata = {
+        "sources": {vote.BENCHMARK: str(heldout)},
+        "contribution_labels": {vote.BENCHMARK: str(labels)},
+    }
     argv = [
         "eval",
         "--model",
@@ -174,11 +187,16 @@ def evaluate(run: Run, name: str, model: Path, heldout_suite: Path) -> dict[str,
         "--tasks",
         ",".join(TASKS),
         "--metadata",
-        json.dumps({"sources": {"audiomcq_synth": str(heldout_suite)}}),
+        json.dumps(metadata),
         "--output_path",
         str(out),
         "--log_samples",
     ]
+    from audiomcq_plugins.contribution.labels import read
+
+    voted = set(read(labels)[1].values())  # a subset the vote left empty has no task
+    tasks = [t for t in TASKS if "_ac" not in t or t.rsplit("_ac", 1)[1] in voted]
+    argv[argv.index("--tasks") + 1] = ",".join(tasks)
     audiomcq(run, argv, f"audiomcq eval of {name}")
     files = sorted(out.rglob("results_*.json"), key=lambda p: p.stat().st_mtime)
     results = json.loads(files[-1].read_text())
@@ -186,38 +204,22 @@ def evaluate(run: Run, name: str, model: Path, heldout_suite: Path) -> dict[str,
     return {"results_file": str(files[-1]), **headline(results)}
 
 
-def label(run: Run, heldout_suite: Path) -> dict[str, Any]:
-    """The silent-audio vote of the evaluated models (from their samples), compared with the
-    held-out suite's labels known by construction."""
-    from audiomcq_plugins.benchmarks.spec import get_spec
-    from audiomcq_plugins.contribution import labels, recovery
-
-    out = run.out / "labels"
-    labels_file = out / "heldout_labels.jsonl"
-    samples = [str(run.out / "eval" / name) for name in MODELS]
-    argv = ["contribution", "label", "--benchmark", TASKS[0], "--from-samples", *samples]
-    audiomcq(run, [*argv, "--out", str(labels_file)], "audiomcq contribution label")
-    items = get_spec(TASKS[0]).load(heldout_suite).items
-    truth = {item.id: str(item.audio_contribution) for item in items}
-    result = recovery.recovery(truth, labels.read(labels_file)[1])
-    (out / "recovery.json").write_text(json.dumps(result, indent=2) + "\n")
-    for line in recovery.describe(result):
-        run.say("  " + line)
-    return {"labels_file": str(labels_file), **result}
-
-
-def report(run: Run) -> str:
-    """``audiomcq report`` over the clip and silent runs of the evaluated models."""
+def report(run: Run, labels: Path) -> str:
+    """``audiomcq report`` over the evaluated models, with the vote's confusion."""
     out = run.out / "report"
     argv = ["report", *(str(run.out / "eval" / name) for name in MODELS), "--out", str(out)]
-    audiomcq(run, argv, "audiomcq report")
+    audiomcq(run, [*argv, "--labels", str(labels)], "audiomcq report")
     return str(out / "report.md")
 
 
 def headline(results: dict[str, Any]) -> dict[str, float]:
-    """Strong/weak accuracy with the clip and with silence, and the unparsed rate."""
-    clip, silent = (results["results"][t] for t in TASKS)
+    """Accuracy on the voted-strong and voted-weak subsets, on the constructed-strong items with
+    the clip and with silence, and the unparsed rate."""
+    r = results["results"]
+    clip, silent = r[TASKS[0]], r[TASKS[1]]
     return {
+        "voted_strong": r.get(TASKS[2], {}).get("acc,none", math.nan),
+        "voted_weak": r.get(TASKS[3], {}).get("acc,none", math.nan),
         "strong": clip["acc_audio_contribution_strong,none"],
         "strong_silent": silent["acc_audio_contribution_strong,none"],
         "weak": clip["acc_audio_contribution_weak,none"],
@@ -231,37 +233,93 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m audiomcq_plugins.workflows.demo", description=__doc__
     )
     parser.add_argument("--out", default=str(tiny_recipe.REPO / "runs" / "demo"))
-    parser.add_argument("--base", default=str(pretrain.DEFAULT_OUT), help="hearing base dir")
-    parser.add_argument("--train-items", type=int, default=4000)
+    parser.add_argument(
+        "--models-dir",
+        default=str(tiny_recipe.REPO / "runs"),
+        help="where the general models are cached (hearing_base/, voters/)",
+    )
+    parser.add_argument("--train-items", type=int, default=2000)
     parser.add_argument("--heldout-items", type=int, default=400)
+    parser.add_argument(
+        "--ablations",
+        action="store_true",
+        help="also vote on the held-out suite with clip-length silence and with noise",
+    )
     parser.add_argument("--quick", action="store_true", help="a few steps of every stage")
     return parser
 
 
-def _hearing_base(run: Run, base: Path, quick: dict[str, Any]) -> dict[str, Any]:
-    info = pretrain.build_base(
-        base,
+def _general_models(run: Run, root: Path, quick: dict[str, Any]) -> dict[str, Path]:
+    """The three general models (built unless cached), keyed by architecture."""
+    run.say("  a text-only Qwen2 LM, then the Qwen2.5-Omni hearing base and a Qwen2-Audio model")
+    built = pretrain.build_all(
+        root,
         clips=quick.get("clips", pretrain.DEFAULT_CLIPS),
         overrides=quick.get("pretrain", {}),
-        log=run.say,
-        on_log=run.progress("trl sft (pretrain)"),
+        log=lambda msg: run.say("  " + msg),
+        on_log=lambda arch: run.progress(f"trl sft ({arch})"),
     )
-    run.command(info["command"])
-    return {k: info[k] for k in ("cached", "seconds", "cpu_seconds", "final_loss")}
+    for info in built.values():
+        run.command(info["command"])
+    return {arch: Path(info["dir"]) for arch, info in built.items()}
+
+
+def _vote(
+    run: Run,
+    suites: dict[str, Path],
+    truth: dict[str, dict[str, str]],
+    voters: dict[str, Path],
+    ablations: bool,
+) -> dict[str, Any]:
+    """Labels of the pool and the held-out suite by the voters, each compared with the hidden
+    ones; with ``ablations``, the held-out suite again with clip-length silence and noise."""
+    jobs = [("pool", "30s"), ("heldout", "30s")]
+    if ablations:
+        jobs += [("heldout", "clip"), ("heldout", "noise")]
+    result: dict[str, Any] = {}
+    for name, silence in jobs:
+        out = run.out / "labels" / f"{name}_{silence}.jsonl"
+        vote.label(lambda argv, what: audiomcq(run, argv, what), suites[name], voters, out, silence)
+        found = vote.compare(out, truth[name])
+        run.say(
+            f"  {name}, {silence} silence: precision(weak) {found['precision_weak']:.3f}  "
+            f"recall(weak) {found['recall_weak']:.3f}"
+        )
+        result[f"{name}_{silence}"] = {"labels_file": str(out), **found}
+    return result
 
 
 def _weak_to_strong(
-    run: Run, base: Path, data: Path, train: Path, quick: dict[str, Any]
+    run: Run, base: Path, pool: Path, labels: Path, quick: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``trl sft`` on the weak items from ``base``, then ``trl grpo`` on the strong ones."""
+    """TRL data from the pool and its voted labels, then ``trl sft`` on voted-weak items from
+    ``base`` and ``trl grpo`` on voted-strong ones."""
+    from audiomcq_plugins.benchmarks.spec import get_spec
+    from audiomcq_plugins.items import write_items
+
+    items = run.out / "data" / "pool.items.jsonl"
+    write_items(get_spec(vote.BENCHMARK).load(pool).items, items)
+    data, train = run.out / "data" / "voted", run.out / "train"
+    argv = ["train", "prepare-data", "--items", str(items), "--data-root", str(pool),
+            "--out", str(data), "--labels", str(labels), "--skip-audio"]  # fmt: skip
+    audiomcq(run, argv, "audiomcq train prepare-data")
+    counts = json.loads((data / "manifest.json").read_text())["counts"]
     stages = []
     for stage, recipe, start, subset in (
         ("sft", "weak_to_strong_sft.yaml", base, "weak"),
         ("grpo", "weak_to_strong_grpo.yaml", train / "w2s_sft", "strong"),
     ):
+        if not counts[subset]:
+            if not quick:
+                raise SystemExit(
+                    f"the vote labelled no pool item {subset}: nothing to {stage.upper()} on "
+                    f"(labels: {labels}); check the voters (labels/*.recovery.json)"
+                )
+            run.say(f"  --quick: the vote found no {subset} items; {stage} on the whole pool")
+            subset = "mixed"
         overrides = {
             "model_name_or_path": start,
-            "dataset_name": data / "data" / stage / subset,
+            "dataset_name": data / stage / subset,
             "output_dir": train / f"w2s_{stage}",
             **quick.get(stage, {}),
         }
@@ -280,33 +338,41 @@ def main(argv: list[str] | None = None) -> int:
     run = Run(out)
     summary: dict[str, Any] = {"out": str(out)}
 
-    done = run.stage("suite", f"synthetic suite: {n_train} training, {n_test} held-out items")
+    done = run.stage("suite", f"{n_train} training items (labels hidden), {n_test} held-out")
     data = out / "data" / f"n{n_train}-{n_test}"
-    tiny_recipe.build_data(data, n_train, n_test, run.say)
-    heldout_suite = data / "synth-heldout"
+    suites = {"pool": data / "synth-pool", "heldout": data / "synth-heldout"}
+    tiny_recipe.suite(suites["pool"], n_train, tiny_recipe.TRAIN_SEED)
+    truth = {"pool": vote.hide_labels(suites["pool"], data / "pool_hidden_labels.json")}
+    tiny_recipe.suite(suites["heldout"], n_test, tiny_recipe.HELDOUT_SEED)
+    truth["heldout"] = vote.shipped_labels(suites["heldout"])
     done()
 
-    done = run.stage("hearing_base", f"hearing base (pretrained to describe clips) -> {args.base}")
-    base = Path(args.base).resolve()
-    summary["hearing_base"] = _hearing_base(run, base, quick)
+    done = run.stage("general_models", "general models (captions, silence, reading; cached)")
+    voters = _general_models(run, Path(args.models_dir).resolve(), quick)
     done()
 
-    done = run.stage("weak_to_strong", "Weak-to-Strong: trl sft on weak, trl grpo on strong")
+    done = run.stage("vote", "silent-audio vote of the three general models (2 of 3)")
+    summary["vote"] = _vote(run, suites, truth, voters, args.ablations)
+    pool_labels = Path(summary["vote"]["pool_30s"]["labels_file"])
+    heldout_labels = Path(summary["vote"]["heldout_30s"]["labels_file"])
+    done()
+
+    done = run.stage("weak_to_strong", "Weak-to-Strong on voted labels: trl sft, then trl grpo")
+    base = voters["qwen2.5-omni"]
     sft_dir, grpo_dir = out / "train" / "w2s_sft", out / "train" / "w2s_grpo"
-    summary["sft"], summary["grpo"] = _weak_to_strong(run, base, data, out / "train", quick)
+    summary["sft"], summary["grpo"] = _weak_to_strong(run, base, suites["pool"], pool_labels, quick)
     done()
 
-    done = run.stage("eval", "audiomcq eval (lm-eval), held-out suite, clip and silence")
+    done = run.stage("eval", "audiomcq eval (lm-eval), held-out: clip, silence, voted subsets")
     models = dict(zip(MODELS, (base, sft_dir, grpo_dir), strict=True))
-    summary["eval"] = {name: evaluate(run, name, m, heldout_suite) for name, m in models.items()}
+    summary["eval"] = {
+        name: evaluate(run, name, m, suites["heldout"], heldout_labels)
+        for name, m in models.items()
+    }
     done()
 
-    done = run.stage("labels", "contribution labels: silent-audio vote of the three models")
-    summary["labels"] = label(run, heldout_suite)
-    done()
-
-    done = run.stage("report", "audiomcq report: clip vs silence, weak/strong, charts")
-    summary["report"] = report(run)
+    done = run.stage("report", "audiomcq report: clip vs silence, weak/strong, the vote, charts")
+    summary["report"] = report(run, heldout_labels)
     done()
 
     summary["stages"] = run.stages
@@ -322,21 +388,23 @@ def print_headline(summary: dict[str, Any]) -> None:
     out = Path(summary["out"])
     names = {"base": "hearing base", "sft": "weak SFT", "trained": "Weak-to-Strong"}
     print(f"\nresults: {out / 'eval'}  commands: {out / 'commands.txt'}")
-    print(f"summary: {out / 'summary.json'}  labels: {summary['labels']['labels_file']}")
+    print(f"summary: {out / 'summary.json'}  labels: {out / 'labels'}")
     print(f"report:  {summary['report']} (+ PNG charts beside it)")
-    print("held-out items, accuracy (strong items need the audio; chance 25 %):")
+    for key, found in summary["vote"].items():
+        print(
+            f"silent-audio vote ({key.replace('_', ', ')} silence, 2 of 3) vs hidden labels: "
+            f"precision(weak) {found['precision_weak']:.3f}  recall(weak) "
+            f"{found['recall_weak']:.3f}  ({found['voted_weak']} voted weak, "
+            f"{found['constructed_weak']} weak of {found['items']})"
+        )
+    print("held-out accuracy (strong items need the audio; chance 25 %):")
     for name, r in summary["eval"].items():
         pct = {k: f"{100 * v:5.1f} %" for k, v in r.items() if isinstance(v, float)}
         print(
-            f"  {names.get(name, name):<15} strong {pct['strong']}  silent {pct['strong_silent']}"
-            f"  weak {pct['weak']}  unparsed {pct['unparsed']}"
+            f"  {names.get(name, name):<15} voted-strong {pct['voted_strong']}  strong "
+            f"{pct['strong']}  silent {pct['strong_silent']}  weak {pct['weak']}  "
+            f"unparsed {pct['unparsed']}"
         )
-    lab = summary["labels"]
-    print(
-        f"silent-audio vote (2 of 3) vs construction: precision(weak) "
-        f"{lab['precision_weak']:.3f}  recall(weak) {lab['recall_weak']:.3f}  "
-        f"({lab['voted_weak']} voted weak, {lab['constructed_weak']} weak of {lab['items']})"
-    )
     print(
         f"done in {summary['total_seconds']:.0f} s "
         f"({summary['total_cpu_seconds']:.0f} s of CPU, training subprocesses included)"

@@ -1,21 +1,24 @@
-"""The hearing base: a tiny audio LM taught to describe clips before any multiple-choice training.
+"""General audio LMs before any multiple-choice training: the hearing base and the voters.
 
-Real audio LMs (Qwen2.5-Omni, the paper's base) hear before they are post-trained on
-multiple-choice questions; a tiny random model does not. This stage gives it what the paper's
-base had: SFT, through the literal ``trl sft --config trl_recipes/tiny/pretrain_sft.yaml``, of
-a tiny random Qwen2.5-Omni thinker on *descriptions* of synthetic clips. The clips come from their
-own seed of the suite (:data:`PRETRAIN_SEED`: neither the training items' nor the held-out
-ones'); the prompt asks about one aspect of the clip and the target says what the generator put
-in it. No question of the suite, no options, no answer tags::
+Real audio LMs (Qwen2.5-Omni, the paper's base; Qwen2-Audio and Kimi-Audio, its other voters)
+hear and read before they are post-trained on the suite; a tiny random model does neither. This
+stage gives them what those had: SFT, through the literal
+``trl sft --config trl_recipes/tiny/pretrain_sft.yaml`` (``text_sft.yaml`` for the text LM), on
+the general data of :mod:`audiomcq_plugins.workflows.general_data`: *descriptions* of clips of
+their own seed (:data:`PRETRAIN_SEED`: neither the training items' nor the held-out ones'),
+clips of silence and noise described as such, and reading tasks on general topics. No question
+of the suite, no answer of it, no weak/strong label::
 
     user:      <audio> Describe the number of noise bursts in the clip.
     assistant: The number of noise bursts is three.
 
-The result is a normal transformers checkpoint (``Qwen2_5OmniThinkerForConditionalGeneration``),
-cached: rebuilt only when its inputs change (the suite's texts, the captions, the recipe, the
-model sizes, the number of clips or steps). Build it with::
+Three models, three kinds (:data:`MODELS`): ``qwen2.5-omni`` (the hearing base that
+Weak-to-Strong starts from, and a voter), ``qwen2-audio`` (a voter) and ``qwen2`` (a text-only
+voter, asked through ``--text-models``). Each is a normal transformers checkpoint of the real
+class, cached: rebuilt only when its inputs change (texts, recipe, sizes, clips, overrides).
+Build one with::
 
-    python -m audiomcq_plugins.workflows.pretrain --out runs/hearing_base
+    python -m audiomcq_plugins.workflows.pretrain --arch qwen2-audio --out runs/voters/qwen2-audio
 """
 
 from __future__ import annotations
@@ -29,87 +32,59 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from audiomcq_plugins.workflows import tiny_recipe
+from audiomcq_plugins.models.tiny import TEXT_ARCHS
+from audiomcq_plugins.workflows import general_data, tiny_recipe
+from audiomcq_plugins.workflows.general_data import PRETRAIN_SEED
 
-PRETRAIN_SEED = 2
 RECIPE = tiny_recipe.RECIPES / "pretrain_sft.yaml"
-DEFAULT_OUT = tiny_recipe.REPO / "runs" / "hearing_base"
+TEXT_RECIPE = tiny_recipe.RECIPES / "text_sft.yaml"
+#: The general models, in the order they are built (the text LM first: the audio models'
+#: language models start from it), and their directories under the models root.
+MODELS: dict[str, Path] = {
+    "qwen2": Path("voters", "qwen2"),
+    "qwen2.5-omni": Path("hearing_base"),
+    "qwen2-audio": Path("voters", "qwen2-audio"),
+}
+DEFAULT_ROOT = tiny_recipe.REPO / "runs"
+DEFAULT_OUT = DEFAULT_ROOT / MODELS["qwen2.5-omni"]
 DEFAULT_CLIPS = 6000
 STAMP = "hearing_base.json"  # in the checkpoint: what it was built from, and how long it took
 
-#: What each sub-task's caption prompt asks about (the target is the sub-task's ``describe``).
-ASPECTS: dict[str, str] = {
-    "sound_event": "the kind of sound",
-    "sound_count": "the number of noise bursts",
-    "music_pitch": "the register of the note",
-    "music_chord": "the quality of the chord",
-    "music_tempo": "the speed of the beat",
-    "speech_contour": "how the pitch of the voice moves",
-    "temporal_order": "the order of the sounds",
-    "temporal_onset": "when the beep starts",
-}
-PROMPT = "Describe {aspect} in the clip."
 
-
-def caption(record: dict[str, Any]) -> tuple[str, str]:
-    """(prompt, target) of one strong item of the suite: its aspect and its described label."""
-    from audiomcq_plugins.benchmarks.synth import SUBTASKS
-
-    task = SUBTASKS[record["subtask"]]
-    text = task.describe.format(label=record["answer"])
-    return PROMPT.format(aspect=ASPECTS[task.name]), text[0].upper() + text[1:] + "."
-
-
-def caption_texts() -> list[str]:
-    """Every caption prompt and target (for the tokenizer and the cache key)."""
-    from audiomcq_plugins.benchmarks.synth import SUBTASKS
-
-    texts = [PROMPT.format(aspect=a) for a in ASPECTS.values()]
-    for task in SUBTASKS.values():
-        texts += [task.describe.format(label=label) for label in task.labels]
-    return texts
-
-
-def build_captions(work: Path, n: int) -> Path:
-    """``n`` clips of the pretraining seed and their caption conversations (TRL SFT rows)."""
-    from audiomcq_plugins.benchmarks.synth import METADATA_FILE
-    from audiomcq_plugins.integrations.trl.data import system_turn, write_jsonl
-    from audiomcq_plugins.models.tiny import SYSTEM_DEFAULT
-
-    dataset = work / "captions" / "sft" / "describe"
+def build_dataset(work: Path, n: int, arch: str, model: Path) -> Path:
+    """The general data of ``arch`` (TRL SFT rows) from ``n`` clips of the pretraining seed:
+    chat rows for audio models, prompt/completion rows for the text LM; option phrases use the
+    words of ``model``'s tokenizer."""
+    dataset = work / "general" / arch
     if (dataset / "train.jsonl").is_file():
         return dataset
-    root = tiny_recipe.suite(work / "synth-captions", n, PRETRAIN_SEED, weak_fraction=0.0)
-    rows = []
-    for record in json.loads((root / METADATA_FILE).read_text()):
-        prompt, target = caption(record)
-        audio = str((root / "audio" / record["source_dataset"] / record["audio_path"]).resolve())
-        user = [{"type": "audio", "audio": audio}, {"type": "text", "text": prompt}]
-        rows.append(
-            {
-                "messages": [
-                    system_turn(SYSTEM_DEFAULT),
-                    {"role": "user", "content": user},
-                    {"role": "assistant", "content": [{"type": "text", "text": target}]},
-                ],
-                "images": [],
-                "id": record["id"],
-            }
-        )
-    write_jsonl(rows, dataset / "train.jsonl")
+    words = general_data.vocabulary_words(model)
+    if arch in TEXT_ARCHS:
+        rows = general_data.text_rows(8 * n, words)  # text rows are cheap: many, never repeated
+    else:
+        root = tiny_recipe.suite(work / "synth-captions", n, PRETRAIN_SEED, weak_fraction=0.0)
+        clips = general_data.captioned_clips(root)
+        quiet = general_data.quiet_clips(work / "quiet", n // 4)
+        rows = general_data.audio_rows(clips, quiet, words)
+    general_data.write_rows(rows, dataset / "train.jsonl")
     return dataset
 
 
-def fingerprint(n: int, overrides: dict[str, Any]) -> str:
-    """What the base depends on: texts (tokenizer, captions), recipe, sizes, clips, overrides."""
+def recipe_of(arch: str) -> Path:
+    return TEXT_RECIPE if arch in TEXT_ARCHS else RECIPE
+
+
+def fingerprint(n: int, overrides: dict[str, Any], arch: str = "qwen2.5-omni") -> str:
+    """What a model depends on: texts (tokenizer, data), recipe, sizes, clips, overrides."""
     from audiomcq_plugins.benchmarks import synth
     from audiomcq_plugins.models.tiny import DEFAULT_SIZES
 
     blob = json.dumps(
         [
+            arch,
             synth.corpus(),
-            caption_texts(),
-            RECIPE.read_text(),
+            general_data.texts(),
+            recipe_of(arch).read_text(),
             DEFAULT_SIZES,
             tiny_recipe.MAX_SECONDS,
             PRETRAIN_SEED,
@@ -136,26 +111,37 @@ def build_base(
     overrides: dict[str, Any] | None = None,
     log: Callable[[str], None] = print,
     on_log: Callable[[dict[str, float]], None] | None = None,
+    arch: str = "qwen2.5-omni",
+    text_lm: Path | None = None,
 ) -> dict[str, Any]:
-    """The hearing base at ``out`` (built unless cached); returns its stamp, with ``cached``."""
+    """The general model of ``arch`` at ``out`` (built unless cached); returns its stamp, with
+    ``cached``. An audio model's language model starts from the general text LM ``text_lm``
+    (built first: :func:`build_all`), else from random weights."""
+    if arch not in MODELS:
+        raise ValueError(f"unknown general model {arch!r}; choose one of {', '.join(MODELS)}")
     overrides = dict(overrides or {})
     out = Path(out).resolve()
-    key = fingerprint(clips, overrides)
+    parent_key = json.loads((Path(text_lm) / STAMP).read_text())["fingerprint"] if text_lm else ""
+    key = fingerprint(clips, overrides, arch) + (f"+{parent_key}" if parent_key else "")
     info = cached(out, key)
     if info:
-        log(f"hearing base: cached at {out} (inputs unchanged)")
+        log(f"{arch}: cached at {out} (inputs unchanged)")
         return {**info, "cached": True}
     work = out.with_name(out.name + ".work")
     shutil.rmtree(work, ignore_errors=True)
     start = time.perf_counter()
-    dataset = build_captions(work, clips)
-    model = tiny_recipe.build_model(work / "random", extra_texts=caption_texts())
+    model = tiny_recipe.build_model(
+        work / "random", extra_texts=general_data.texts() + general_data.caption_texts(), arch=arch
+    )
+    if text_lm:
+        tiny_recipe.init_language_model(model, Path(text_lm))
+    dataset = build_dataset(work, clips, arch, model)
     seconds = time.perf_counter() - start
-    log(f"hearing base: {clips} captioned clips and a random model in {seconds:.0f} s")
+    log(f"{arch}: general data from {clips} clips and a random model in {seconds:.0f} s")
     shutil.rmtree(out, ignore_errors=True)
     cmd = tiny_recipe.trl_command(
         "sft",
-        RECIPE,
+        recipe_of(arch),
         {"model_name_or_path": model, "dataset_name": dataset, "output_dir": out, **overrides},
     )
     log(" ".join(cmd))
@@ -163,6 +149,8 @@ def build_base(
     shutil.copy(work / "pretrain.log", out / "pretrain.log")
     info = {
         "fingerprint": key,
+        "arch": arch,
+        "text_lm": str(text_lm) if text_lm else None,
         "clips": clips,
         "seed": PRETRAIN_SEED,
         "command": cmd,
@@ -175,11 +163,51 @@ def build_base(
     return {**info, "cached": False}
 
 
+def build_all(
+    root: Path,
+    *,
+    clips: int = DEFAULT_CLIPS,
+    overrides: dict[str, Any] | None = None,
+    log: Callable[[str], None] = print,
+    on_log: Callable[[str], Callable[[dict[str, float]], None]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The three general models under ``root`` (``hearing_base/``, ``voters/<arch>/``): the text
+    LM first, then the audio models whose language model starts from it."""
+    out: dict[str, dict[str, Any]] = {}
+    for arch, relative in MODELS.items():
+        where = root / relative
+        out[arch] = build_base(
+            where,
+            clips=clips,
+            overrides=overrides,
+            log=log,
+            on_log=on_log(arch) if on_log else None,
+            arch=arch,
+            text_lm=None if arch in TEXT_ARCHS else root / MODELS["qwen2"],
+        )
+        out[arch]["dir"] = str(where)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m audiomcq_plugins.workflows.pretrain", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--out", default=str(DEFAULT_OUT), help="checkpoint directory")
+    parser.add_argument(
+        "--arch",
+        choices=(*MODELS, "all"),
+        default="all",
+        help="one model, or all three (the text LM first; default)",
+    )
+    parser.add_argument(
+        "--out",
+        help="checkpoint directory of one model (default: under --root: hearing_base/ for "
+        "qwen2.5-omni, voters/ARCH/ for the others)",
+    )
+    parser.add_argument("--root", default=str(DEFAULT_ROOT), help="where the models live")
+    parser.add_argument(
+        "--text-lm", help="the text LM an audio model starts from (default: ROOT/voters/qwen2)"
+    )
     parser.add_argument("--clips", type=int, default=DEFAULT_CLIPS, help="captioned clips")
     parser.add_argument(
         "--set",
@@ -195,7 +223,20 @@ def main(argv: list[str] | None = None) -> int:
         if not sep or not key or not value:
             parser.error(f"--set {item!r}: expected KEY=VALUE, e.g. max_steps=100")
         overrides[key] = value
-    info = build_base(Path(args.out), clips=args.clips, overrides=overrides)
+    root = Path(args.root)
+    if args.arch == "all":
+        info: dict[str, Any] = build_all(root, clips=args.clips, overrides=overrides)
+    else:
+        text_lm = None if args.arch in TEXT_ARCHS else Path(args.text_lm or root / MODELS["qwen2"])
+        if text_lm and not (text_lm / STAMP).is_file():
+            parser.error(
+                f"--text-lm {text_lm}: no general text LM there; build it first with "
+                f"--arch qwen2 --out {text_lm}"
+            )
+        out = Path(args.out) if args.out else root / MODELS[args.arch]
+        info = build_base(
+            out, clips=args.clips, overrides=overrides, arch=args.arch, text_lm=text_lm
+        )
     print(json.dumps(info, indent=2))
     return 0
 

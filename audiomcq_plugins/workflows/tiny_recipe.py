@@ -69,28 +69,31 @@ def build_data(work: Path, n_train: int, n_test: int, log: Callable[[str], None]
         log(f"{name}: {manifest['counts']}")
 
 
-def build_model(model: Path, extra_texts: Iterable[str] = (), seed: int = 0) -> Path:
-    """A tiny random Qwen2.5-Omni thinker whose tokenizer knows the suite's words (and
-    ``extra_texts``), with features padded to the longest clip; made once."""
-    from transformers import WhisperFeatureExtractor
-
+def build_model(
+    model: Path, extra_texts: Iterable[str] = (), seed: int = 0, arch: str = "qwen2.5-omni"
+) -> Path:
+    """A tiny random model whose tokenizer knows the suite's words (and ``extra_texts``); made
+    once. ``qwen2.5-omni``: the thinker; ``qwen2-audio``: the whole model; audio models pad
+    their features to the longest clip of the suite (2 s), not Whisper's 30 s (15x less feature
+    work; ablation clips are cut to the same window). ``qwen2``: a text-only LM."""
     from audiomcq_plugins.benchmarks import synth
-    from audiomcq_plugins.models.processors import load_processor
     from audiomcq_plugins.models.thinker import extract_thinker
     from audiomcq_plugins.models.tiny import build_tiny_model
 
     if (model / "config.json").is_file():
         return model
+    texts = [*synth.corpus(), *extra_texts]
+    if arch != "qwen2.5-omni":
+        build_tiny_model(arch, model, seed=seed, extra_texts=texts)
+        if arch == "qwen2-audio":
+            _short_encoder(model, seed)
+            _short_features(model)
+        return model
     full = model.with_name(model.name + ".full")
-    build_tiny_model("qwen2.5-omni", full, seed=seed, extra_texts=[*synth.corpus(), *extra_texts])
+    build_tiny_model(arch, full, seed=seed, extra_texts=texts)
     extract_thinker(full, model, overwrite=True)
     shutil.rmtree(full)
-    processor = load_processor(model)
-    # Pad features to the longest clip (2 s), not Whisper's 30 s: 15x less feature work.
-    processor.feature_extractor = WhisperFeatureExtractor(
-        feature_size=128, chunk_length=int(MAX_SECONDS)
-    )
-    processor.save_pretrained(model)
+    _short_features(model)
     config_file = model / "processor_config.json"
     config = json.loads(config_file.read_text())
     config["processor_class"] = "Qwen2_5OmniProcessor"
@@ -98,6 +101,57 @@ def build_model(model: Path, extra_texts: Iterable[str] = (), seed: int = 0) -> 
     config_file.write_text(json.dumps(config, indent=2) + "\n")
     (model / "audio_only_processor.py").write_text(REMOTE_PROCESSOR)
     return model
+
+
+def init_language_model(model: Path, text_lm: Path) -> Path:
+    """Replace the language model of the audio LM at ``model`` by the text LM at ``text_lm``
+    (same tokenizer, same sizes), as real audio LMs start from a text LM (Qwen2-Audio from
+    Qwen-7B, Qwen2.5-Omni from Qwen2.5-7B): every text-LM weight must find its place."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from audiomcq_plugins.models.loading import load_model
+
+    source = AutoModelForCausalLM.from_pretrained(text_lm).state_dict()
+    target_model = load_model(model, device="cpu", dtype="float32", trust_remote_code=True)
+    target = target_model.state_dict()
+    with torch.no_grad():
+        for key, value in source.items():
+            # transformers names the text model of an audio LM model.language_model
+            names = (key, key.replace("model.", "model.language_model.", 1))
+            found = [k for k in dict.fromkeys(names) if k in target]
+            if len(found) != 1 or target[found[0]].shape != value.shape:
+                raise ValueError(f"text-LM weight {key} {tuple(value.shape)} matches {found}")
+            target[found[0]].copy_(value)
+    target_model.save_pretrained(model)
+    return model
+
+
+def _short_encoder(model: Path, seed: int) -> None:
+    """Qwen2-Audio's encoder takes exactly ``max_source_positions`` x 2 mel frames (30 s in the
+    released model): rebuild it for the suite's 2 s window (random weights, same seed)."""
+    import torch
+    from transformers import AutoConfig, GenerationConfig, Qwen2AudioForConditionalGeneration
+
+    config = AutoConfig.from_pretrained(model)
+    config.audio_config.max_source_positions = int(MAX_SECONDS * 50)  # 100 frames per second / 2
+    generation = GenerationConfig.from_pretrained(model)
+    torch.manual_seed(seed)
+    rebuilt = Qwen2AudioForConditionalGeneration(config)
+    rebuilt.generation_config = generation
+    rebuilt.save_pretrained(model)
+
+
+def _short_features(model: Path) -> None:
+    from transformers import WhisperFeatureExtractor
+
+    from audiomcq_plugins.models.processors import load_processor
+
+    processor = load_processor(model)
+    processor.feature_extractor = WhisperFeatureExtractor(
+        feature_size=128, chunk_length=int(MAX_SECONDS)
+    )
+    processor.save_pretrained(model)
 
 
 # --- training through the trl CLI ---------------------------------------------------------------

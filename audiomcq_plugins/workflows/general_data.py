@@ -1,0 +1,371 @@
+"""General training data for the tiny voters and the hearing base: what a real audio LM has seen
+before anyone asks it the suite's questions.
+
+Real audio LMs (the paper's voters: Qwen2-Audio, Qwen2.5-Omni, Kimi-Audio) *listen* when a
+question needs the clip and *read* when the question gives its answer away; given silence, they
+say they hear nothing rather than guess. A tiny random model does none of this, so the voters
+learn it here, from data that shares **no clip and no question** with the suite:
+
+- ``caption``: a clip of the pretraining seed (:data:`PRETRAIN_SEED`, neither the training nor
+  the held-out seed) and a description of one aspect of it;
+- ``caption_mcq``: the same clips as multiple choice over *descriptions* ("Which description
+  fits the clip?"), so the model listens in the answer format too;
+- ``quiet``: clips of silence or noise, described as such;
+- ``reading``: general questions (colours, animals, places, ...) whose text states the answer in
+  wordings of its own (never the suite's hint templates), over random option phrases, with a
+  real clip, silence or noise: the answer is read, whatever the audio;
+- ``abstain``: questions that state nothing, with silence or noise: "I hear only silence, so the
+  audio does not tell."
+
+Audio models get chat rows (TRL's ``messages``); the text-only voter gets ``prompt``/``completion``
+rows of the same questions with no audio (``reading`` and ``abstain`` only). Everything is a
+function of the seed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+PRETRAIN_SEED = 2
+
+#: General topics of the reading tasks: question wordings and an option pool each.
+TOPICS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        ("Which colour was the car?", "What colour is the door in the story?"),
+        ("red", "green", "blue", "yellow", "white", "black", "dark grey", "pale pink"),
+    ),
+    (
+        ("Which animal did the child see?", "What animal lives in the barn?"),
+        ("a cat", "a dog", "a horse", "an owl", "a small goat", "two geese", "a fox"),
+    ),
+    (
+        ("Where did the meeting take place?", "In which place does the story begin?"),
+        ("at the station", "in the kitchen", "by the river", "on the roof", "in a library"),
+    ),
+    (
+        ("Which day was the concert?", "On what day does the shop close early?"),
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    ),
+    (
+        ("What did the baker sell first?", "Which food was served at the party?"),
+        ("bread", "apple pie", "rice and beans", "cheese", "soup, then salad", "cake"),
+    ),
+    (
+        ("Which tool does the carpenter need?", "What did the worker carry?"),
+        ("a hammer", "a saw", "a ladder", "nails, then glue", "a long rope", "a drill"),
+    ),
+    (
+        ("How did the traveller arrive?", "Which vehicle was parked outside?"),
+        ("by train", "by bus", "on foot", "by bicycle", "by boat", "in a taxi"),
+    ),
+    (
+        ("What is the weather like today?", "How was the weather during the trip?"),
+        ("sunny", "rainy", "windy", "foggy", "snowy, then clear", "hot and dry"),
+    ),
+    (
+        ("How many people came to the party?", "How many chairs are in the room?"),
+        ("one", "two", "three", "four", "five", "six", "a dozen", "none at all"),
+    ),
+    (
+        ("Which season is it in the story?", "When does the festival happen?"),
+        ("spring", "summer", "autumn", "winter", "early morning", "late at night"),
+    ),
+)
+#: Words of the random option phrases: copying must not depend on what the option says.
+WORDS = (
+    "stone paper river cloud lamp garden window mirror silver copper quiet bright slow early "
+    "late north south open closed round square thin thick warm cold soft narrow wide old new "
+    "first last upper lower inner outer empty full sharp dull apple table chair bottle ribbon "
+    "candle basket pocket ladder bridge tower island forest desert valley meadow harbour "
+    "market castle temple cottage village city road path gate fence wall roof floor corner "
+    "shadow light storm rain snow wind fire water earth sand glass wood iron gold leaf branch "
+    "root seed flower berry grape lemon orange plum melon bread butter honey sugar salt pepper "
+    "tea coffee milk juice soup rice bean corn wheat oat barley horse sheep goat rabbit mouse "
+    "eagle sparrow swan fish whale shark crab snail bee ant spider tiger lion bear wolf deer "
+    "red green blue yellow purple brown grey black white pink golden pale dark long short tall "
+    "small large heavy light quick calm busy lazy happy tired proud brave kind clever gentle "
+    "rough smooth sweet bitter sour fresh stale clean dirty dry wet hot deep shallow near far "
+    "morning evening night noon winter summer spring autumn monday friday sunday one two three "
+    "four five six seven eight nine ten hundred twice half double single pair dozen many few"
+).split()
+#: Questions over random phrases; some ask about a recording, none is a question of the suite.
+QUESTIONS = (
+    "Which phrase was written on the card?",
+    "What did the sign say?",
+    "Which answer is right?",
+    "What does the recording contain?",
+    "How does the sound change over time?",
+    "What is heard first?",
+    "Which description is correct?",
+    "What did the speaker mention?",
+)
+#: Short words, numbers and units that options of any benchmark are made of.
+GLUE = "a an the of in on at by to for with from near into over under then and or".split()
+NUMBERS = "1 2 3 4 5 10 12 20 30 45 60 90 100 120 150 200 300 500".split()
+UNITS = "Hz kHz dB ms AM PM km kg cm %".split()
+
+#: How the reading tasks state their answer; {a} is the answer, {q} the question.
+STATED = (
+    "The transcript says the answer is '{a}'. {q}",
+    "{q} A note attached to the recording reads: '{a}'.",
+    "Reference: '{a}'. {q}",
+    "{q} (The listener's report: '{a}'.)",
+    "Someone who heard it wrote '{a}'. {q}",
+    "{q} The label on the file is '{a}'.",
+    "We are told it is '{a}'. {q}",
+    "{q} Known fact: '{a}'.",
+)
+SILENT = "I hear only silence, so the audio does not tell."
+NOISY = "I hear only noise, so the audio does not tell."
+NO_AUDIO = "There is no audio, so I cannot tell."
+CAPTION_PROMPT = "Describe {aspect} in the clip."
+QUIET_PROMPTS = ("Describe the clip.", "What do you hear?", "Describe the sound in the clip.")
+QUIET_TARGETS = {"silence": "The clip is silent.", "noise": "The clip holds only noise."}
+MCQ_QUESTIONS = ("Which description fits the clip?", "Which statement matches what you hear?")
+
+
+def vocabulary_words(model_dir: str | Path) -> list[str]:
+    """The word-like tokens of a model's tokenizer (letters or digits, no space): random option
+    phrases drawn from them make every token of the vocabulary one that the model has copied
+    into an answer, as a real LM's pretraining does. A token the model never produced in training
+    has its output logit pushed down by every step, so it could never be copied."""
+    import re
+
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(model_dir))
+    pieces = {tok.convert_tokens_to_string([t]).strip() for t in tok.get_vocab()}
+    return sorted(w for w in pieces if re.fullmatch(r"[A-Za-z][A-Za-z0-9]*|[0-9]+", w))
+
+
+def phrase(rng: np.random.Generator, words: Sequence[str] = ()) -> str:
+    """A random option phrase: one to four words (of :data:`WORDS` and ``words``), numbers and
+    units, glue words between."""
+    pool = [*WORDS, *words]
+
+    def pick(seq: Sequence[str]) -> str:
+        return seq[int(rng.integers(len(seq)))]
+
+    out = []
+    for k in range(int(rng.integers(1, 5))):
+        r = rng.random()
+        if r < 0.1:
+            out.append(f"{pick(NUMBERS)} {pick(UNITS)}")
+        elif k > 0 and r < 0.45:
+            out.append(pick(GLUE))
+        else:
+            out.append(pick(pool))
+    if len(out) > 1 and rng.random() < 0.15:
+        cut = int(rng.integers(1, len(out)))
+        joiner = ", then " if rng.random() < 0.5 else ", "
+        return " ".join(out[:cut]) + joiner + " ".join(out[cut:])
+    return " ".join(out)
+
+
+def option_pool(rng: np.random.Generator, words: Sequence[str] = ()) -> tuple[str, tuple[str, ...]]:
+    """A question and four-or-more candidate options: a general topic or random phrases."""
+    if rng.random() < 0.8:
+        phrases: set[str] = set()
+        while len(phrases) < 4:
+            phrases.add(phrase(rng, words))
+        return QUESTIONS[int(rng.integers(len(QUESTIONS)))], tuple(sorted(phrases))
+    questions, pool = TOPICS[int(rng.integers(len(TOPICS)))]
+    return questions[int(rng.integers(len(questions)))], pool
+
+
+def mcq(
+    rng: np.random.Generator, stated: bool, words: Sequence[str] = ()
+) -> tuple[str, list[str], str]:
+    """(question text, four choices, answer) of a reading task; ``stated``: the text gives the
+    answer away in one of :data:`STATED`'s wordings."""
+    question, pool = option_pool(rng, words)
+    choices = [pool[int(i)] for i in rng.permutation(len(pool))[:4]]
+    answer = choices[int(rng.integers(4))]
+    if stated:
+        question = STATED[int(rng.integers(len(STATED)))].format(a=answer, q=question)
+    return question, choices, answer
+
+
+def render(question: str, choices: list[str]) -> str:
+    from audiomcq_plugins.prompts import render as render_prompt
+
+    return render_prompt("r1aqa", question, choices)
+
+
+def text_rows(n: int, words: Sequence[str] = (), seed: int = PRETRAIN_SEED) -> list[dict[str, str]]:
+    """``n`` prompt/completion rows for the text-only voter: half stated, half not."""
+    rng = np.random.default_rng([seed, 11])
+    rows = []
+    for i in range(n):
+        stated = i % 2 == 0
+        question, choices, answer = mcq(rng, stated, words)
+        target = f"<answer>{answer}</answer>" if stated else NO_AUDIO
+        rows.append({"prompt": render(question, choices), "completion": target})
+    return rows
+
+
+def quiet_clips(directory: Path, n: int, seed: int = PRETRAIN_SEED) -> list[tuple[str, str]]:
+    """``n`` clips of silence and noise (0.5-2 s) written under ``directory``: (kind, path)."""
+    from audiomcq_plugins.audio import silence, white_noise, write_audio
+
+    rng = np.random.default_rng([seed, 13])
+    directory.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i in range(n):
+        kind = "silence" if i % 2 == 0 else "noise"
+        seconds = float(np.round(rng.uniform(0.5, 2.0), 2))
+        if kind == "silence":
+            audio = silence(seconds)
+        else:
+            level = float(rng.uniform(0.03, 0.2))
+            audio = white_noise(seconds, seed=int(rng.integers(1 << 30)), level=level)
+        path = directory / f"{kind}-{i:05d}.wav"
+        write_audio(path, audio, subtype="PCM_16")
+        out.append((kind, str(path.resolve())))
+    return out
+
+
+def chat_row(audio: str, prompt: str, target: str, system: str, kind: str) -> dict[str, Any]:
+    from audiomcq_plugins.integrations.trl.data import system_turn
+
+    user = [{"type": "audio", "audio": audio}, {"type": "text", "text": prompt}]
+    return {
+        "messages": [
+            system_turn(system),
+            {"role": "user", "content": user},
+            {"role": "assistant", "content": [{"type": "text", "text": target}]},
+        ],
+        "images": [],
+        "kind": kind,
+    }
+
+
+def audio_rows(
+    clips: list[dict[str, Any]],
+    quiet: list[tuple[str, str]],
+    words: Sequence[str] = (),
+    seed: int = PRETRAIN_SEED,
+) -> list[dict[str, Any]]:
+    """Chat rows for an audio voter from captioned clips (``{"audio", "aspect", "caption",
+    "descriptions"}``) and quiet clips: every kind above, shuffled."""
+    from audiomcq_plugins.models.tiny import SYSTEM_DEFAULT
+    from audiomcq_plugins.prompts import AUDIOMCQ_SYSTEM_PROMPT
+
+    rng = np.random.default_rng([seed, 17])
+
+    def system() -> str:
+        return AUDIOMCQ_SYSTEM_PROMPT if rng.random() < 0.5 else SYSTEM_DEFAULT
+
+    def pick(seq: list[Any]) -> Any:
+        return seq[int(rng.integers(len(seq)))]
+
+    rows = []
+    for clip in clips:
+        prompt = CAPTION_PROMPT.format(aspect=clip["aspect"])
+        rows.append(chat_row(clip["audio"], prompt, clip["caption"], SYSTEM_DEFAULT, "caption"))
+        if rng.random() < 0.5:
+            order = [clip["descriptions"][int(i)] for i in rng.permutation(4)]
+            prompt = render(pick(list(MCQ_QUESTIONS)), order)
+            target = f"<answer>{clip['caption_text']}</answer>"
+            rows.append(chat_row(clip["audio"], prompt, target, system(), "caption_mcq"))
+    for kind, path in quiet:
+        target = QUIET_TARGETS[kind]
+        rows.append(chat_row(path, pick(list(QUIET_PROMPTS)), target, SYSTEM_DEFAULT, "quiet"))
+        clip = pick(clips)
+        rows.append(
+            chat_row(path, CAPTION_PROMPT.format(aspect=clip["aspect"]), target, system(), "quiet")
+        )
+        # Abstain: nothing in the text, nothing in the audio.
+        if rng.random() < 0.5:
+            question, choices, _ = mcq(rng, False, words)
+        else:
+            order = [clip["descriptions"][int(i)] for i in rng.permutation(4)]
+            question, choices = pick(list(MCQ_QUESTIONS)), order
+        said = SILENT if kind == "silence" else NOISY
+        rows.append(chat_row(path, render(question, choices), said, system(), "abstain"))
+        # Reading with silence or noise, and with a real clip: the text tells the answer.
+        for audio in (path, pick(clips)["audio"]):
+            question, choices, answer = mcq(rng, True, words)
+            target = f"<answer>{answer}</answer>"
+            rows.append(chat_row(audio, render(question, choices), target, system(), "reading"))
+    order = rng.permutation(len(rows))
+    return [rows[int(i)] for i in order]
+
+
+def texts() -> list[str]:
+    """Every fixed text of the general data (for the tokenizer and the cache key)."""
+    out = [*STATED, SILENT, NOISY, NO_AUDIO, CAPTION_PROMPT, *QUIET_PROMPTS, *MCQ_QUESTIONS]
+    out += list(QUIET_TARGETS.values()) + [" ".join(WORDS + GLUE + NUMBERS + UNITS)]
+    out += list(QUESTIONS)
+    for questions, pool in TOPICS:
+        out += [*questions, *pool]
+    return out
+
+
+def write_rows(rows: list[dict[str, Any]], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row) + "\n")
+    return path
+
+
+# --- captions of clips of the pretraining seed ---------------------------------------------------
+
+#: What each sub-task's caption prompt asks about (the target is the sub-task's ``describe``).
+ASPECTS: dict[str, str] = {
+    "sound_event": "the kind of sound",
+    "sound_count": "the number of noise bursts",
+    "music_pitch": "the register of the note",
+    "music_chord": "the quality of the chord",
+    "music_tempo": "the speed of the beat",
+    "speech_contour": "how the pitch of the voice moves",
+    "temporal_order": "the order of the sounds",
+    "temporal_onset": "when the beep starts",
+}
+
+
+def caption(record: dict[str, Any]) -> tuple[str, str]:
+    """(prompt, target) of one clip of the pretraining seed: its aspect and its described label."""
+    from audiomcq_plugins.benchmarks.synth import SUBTASKS
+
+    task = SUBTASKS[record["subtask"]]
+    text = task.describe.format(label=record["answer"])
+    return CAPTION_PROMPT.format(aspect=ASPECTS[task.name]), text[0].upper() + text[1:] + "."
+
+
+def caption_texts() -> list[str]:
+    """Every caption prompt and target (for the tokenizer and the cache key)."""
+    from audiomcq_plugins.benchmarks.synth import SUBTASKS
+
+    texts = [CAPTION_PROMPT.format(aspect=a) for a in ASPECTS.values()]
+    for task in SUBTASKS.values():
+        texts += [task.describe.format(label=label) for label in task.labels]
+    return texts
+
+
+def captioned_clips(root: Path) -> list[dict[str, Any]]:
+    """The clips of a suite directory of the pretraining seed, each with its aspect, caption and
+    the four descriptions of that aspect (for ``caption_mcq``)."""
+    from audiomcq_plugins.benchmarks.synth import METADATA_FILE, SUBTASKS
+
+    out = []
+    for record in json.loads((root / METADATA_FILE).read_text()):
+        task = SUBTASKS[record["subtask"]]
+        audio = root / "audio" / record["source_dataset"] / record["audio_path"]
+        _, sentence = caption(record)
+        out.append(
+            {
+                "audio": str(audio.resolve()),
+                "aspect": ASPECTS[task.name],
+                "caption": sentence,
+                "caption_text": task.describe.format(label=record["answer"]),
+                "descriptions": [task.describe.format(label=label) for label in task.labels],
+            }
+        )
+    return out
