@@ -20,6 +20,14 @@ silence, with binomial standard errors (1,600 held-out items hold about 700 stro
 standard error of at most 1.9 points), and writes them to ``--json``::
 
     python scripts/paradigm_table.py [--heldout-items 1600] [--seeds 0] [--json table.json]
+
+With ``--labels`` (a labels file of the silent-audio vote of the training pool, as ``make demo``
+writes to ``runs/demo/labels/pool_30s.jsonl``), the SFT and GRPO subsets come from the voted
+labels instead of the construction; held-out accuracy is still reported on the items that are
+strong and weak by construction::
+
+    python scripts/paradigm_table.py --train-items 2000 --labels runs/demo/labels/pool_30s.jsonl \
+        --seeds 0,1 --json runs/paradigms/voted.json
 """
 
 from __future__ import annotations
@@ -102,7 +110,17 @@ def measure(model: Path, data: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", default=str(tiny_recipe.REPO / "runs" / "paradigms"))
-    parser.add_argument("--base", default=str(pretrain.DEFAULT_OUT), help="hearing base dir")
+    parser.add_argument(
+        "--models-dir",
+        default=str(pretrain.DEFAULT_ROOT),
+        help="where the general models are built or cached (the hearing base is one of them)",
+    )
+    parser.add_argument(
+        "--labels",
+        help="weak/strong labels of the training pool from the silent-audio vote (e.g. "
+        "runs/demo/labels/pool_30s.jsonl, with the --train-items it was made on); "
+        "default: the labels known by construction",
+    )
     parser.add_argument("--train-items", type=int, default=4000)
     parser.add_argument("--heldout-items", type=int, default=1600)
     parser.add_argument("--seeds", default="0", help="comma list of training seeds")
@@ -111,14 +129,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     work = Path(args.work).resolve()
-    data = work / "data"
-    tiny_recipe.build_data(data, args.train_items, args.heldout_items, log)
-    base = Path(args.base).resolve()
-    pretrain.build_base(base, log=log)
+    labels = Path(args.labels).resolve() if args.labels else None
+    # voted labels train from data of their own; held-out items keep their construction labels
+    data = work / (f"data-voted-{sha256_bytes(labels.read_bytes())[:10]}" if labels else "data")
+    tiny_recipe.build_data(data, args.train_items, args.heldout_items, log, labels=labels)
+    root = Path(args.models_dir).resolve()
+    pretrain.build_all(root, log=log)
+    base = root / pretrain.MODELS["qwen2.5-omni"]
     rows: list[dict[str, Any]] = []
     for seed in [int(s) for s in args.seeds.split(",")]:
         for name in args.paradigms.split(","):
-            run_dir = work / "runs" / f"{name}-seed{seed}"
+            run_dir = work / "runs" / data.name / f"{name}-seed{seed}"
             model = (base, sha256_bytes((base / "hearing_base.json").read_bytes()))
             for stage, subset in zip(("sft", "grpo"), PARADIGMS[name], strict=True):
                 model = train_stage(run_dir, stage, model, data / "data" / stage / subset, seed)

@@ -527,3 +527,44 @@ def test_lighteval_mistake_is_one_line_before_the_model_loads(task, extra, patte
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("audiomcq: error: ") and re.search(pattern, last), last
+
+
+# --- --labels of prepare-data and report ---------------------------------------------------------
+
+
+def _one_item_set(tmp_path):
+    from tests.trl_fixtures import write_items
+
+    return write_items(tmp_path / "clips", 4)
+
+
+@pytest.mark.parametrize(
+    ("labels", "pattern"),
+    [
+        (None, r"labels file .*missing\.jsonl does not exist; make it with `audiomcq contribution"),
+        ('{"id": "t0", "label": "weak"}\n', r"no label for 3 of 4 .*contribution label"),
+        ('{"id": "t0", "label": "maybe"}\n', r"maybe"),
+    ],
+    ids=["missing", "partial", "bad-label"],
+)
+def test_prepare_data_labels_name_the_problem_and_write_nothing(labels, pattern, tmp_path, capsys):
+    items = _one_item_set(tmp_path)
+    path = tmp_path / "missing.jsonl"
+    if labels is not None:
+        path = tmp_path / "labels.jsonl"
+        head = json.dumps({"audiomcq_contribution_labels": 1, "task": "synth"})
+        path.write_text(head + "\n" + labels)
+    argv = ["train", "prepare-data", "--items", str(items), "--data-root", str(tmp_path / "clips"),
+            "--out", str(tmp_path / "trl"), "--labels", str(path), "--skip-audio"]  # fmt: skip
+    _one_clear_error(capsys, main(argv), pattern)
+    assert not (tmp_path / "trl").exists()
+
+
+def test_report_with_a_missing_labels_file_names_it(tmp_path, capsys):
+    from tests.test_contribution_report import POSITIONS, write_results
+
+    write_results(tmp_path / "runs", "m0", "mmau_test_mini_circular", {"acc": 0.5, **POSITIONS})
+    argv = ["report", str(tmp_path / "runs"), "--out", str(tmp_path / "r"),
+            "--labels", str(tmp_path / "nope.jsonl")]  # fmt: skip
+    _one_clear_error(capsys, main(argv), r"nope\.jsonl does not exist")
+    assert not (tmp_path / "r").exists()

@@ -114,3 +114,27 @@ def test_saved_processor_module_serves_the_audio_only_class():
     cls = processors.Qwen2_5OmniProcessorAudioOnly
     assert cls.__name__ == "Qwen2_5OmniProcessorAudioOnly"
     assert issubclass(cls, processors._audio_only_class("qwen2.5-omni").__mro__[1])
+
+
+@pytest.mark.parametrize("arch", ["qwen2-audio", "qwen2.5-omni"])
+def test_audio_models_start_from_the_text_lm(arch, tmp_path):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from audiomcq_plugins.models.loading import load_model
+
+    text = tiny_recipe.build_model(tmp_path / "text", arch="qwen2", seed=1)
+    audio = tiny_recipe.build_model(tmp_path / "audio", arch=arch, seed=2)
+    tiny_recipe.init_language_model(audio, text)
+    source = AutoModelForCausalLM.from_pretrained(text).state_dict()
+    target = load_model(audio, device="cpu", dtype="float32", trust_remote_code=True).state_dict()
+    for key, value in source.items():
+        name = key if key in target else key.replace("model.", "model.language_model.", 1)
+        assert torch.equal(target[name], value), key
+
+
+def test_a_text_lm_of_another_size_is_refused(tmp_path):
+    text = tiny_recipe.build_model(tmp_path / "text", arch="qwen2", hidden_size=64)
+    audio = tiny_recipe.build_model(tmp_path / "audio", arch="qwen2-audio")
+    with pytest.raises(ValueError, match=r"text-LM weight model\.embed_tokens\.weight"):
+        tiny_recipe.init_language_model(audio, text)

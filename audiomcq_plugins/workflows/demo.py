@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     run = Run(out)
-    summary: dict[str, Any] = {"out": str(out)}
+    summary: dict[str, Any] = {"out": str(out), "train_items": n_train}
 
     done = run.stage("suite", f"{n_train} training items (labels hidden), {n_test} held-out")
     data = out / "data" / f"n{n_train}-{n_test}"
@@ -405,10 +405,36 @@ def print_headline(summary: dict[str, Any]) -> None:
             f"{pct['strong']}  silent {pct['strong_silent']}  weak {pct['weak']}  "
             f"unparsed {pct['unparsed']}"
         )
+    print_construction(summary)
     print(
         f"done in {summary['total_seconds']:.0f} s "
         f"({summary['total_cpu_seconds']:.0f} s of CPU, training subprocesses included)"
     )
+
+
+#: Where ``scripts/paradigm_table.py --json`` keeps the table trained on construction labels.
+CONSTRUCTION_TABLE = tiny_recipe.REPO / "runs" / "paradigms" / "construction.json"
+
+
+def print_construction(summary: dict[str, Any]) -> None:
+    """Beside the voted-label result: Weak-to-Strong trained on the construction labels, from
+    the paradigm table's JSON when it was run, else the command that makes it."""
+    if not CONSTRUCTION_TABLE.is_file():
+        print(
+            "Weak-to-Strong on the construction labels instead of the vote: "
+            f"python scripts/paradigm_table.py --train-items {summary['train_items']} "
+            f"--paradigms Weak-to-Strong --json {CONSTRUCTION_TABLE}"
+        )
+        return
+    rows = json.loads(CONSTRUCTION_TABLE.read_text())
+    mine = [r for r in rows if r["paradigm"] == "Weak-to-Strong" and r["stage"] == "grpo"]
+    if mine:
+        strong = sum(r["strong"] for r in mine) / len(mine)
+        silent = sum(r["strong_silent"] for r in mine) / len(mine)
+        print(
+            f"  (on the construction labels, {CONSTRUCTION_TABLE}: Weak-to-Strong strong "
+            f"{100 * strong:5.1f} %  silent {100 * silent:5.1f} %, {len(mine)} seed(s))"
+        )
 
 
 if __name__ == "__main__":

@@ -109,17 +109,39 @@ GLUE = "a an the of in on at by to for with from near into over under then and o
 NUMBERS = "1 2 3 4 5 10 12 20 30 45 60 90 100 120 150 200 300 500".split()
 UNITS = "Hz kHz dB ms AM PM km kg cm %".split()
 
-#: How the reading tasks state their answer; {a} is the answer, {q} the question.
-STATED = (
-    "The transcript says the answer is '{a}'. {q}",
-    "{q} A note attached to the recording reads: '{a}'.",
-    "Reference: '{a}'. {q}",
-    "{q} (The listener's report: '{a}'.)",
-    "Someone who heard it wrote '{a}'. {q}",
-    "{q} The label on the file is '{a}'.",
-    "We are told it is '{a}'. {q}",
-    "{q} Known fact: '{a}'.",
-)
+#: How the reading tasks state their answer: a lead-in, a link and the quoted answer, put
+#: before the question, after it or in brackets after it, sometimes with filler words between.
+#: Composed at random (hundreds of wordings), so that what is learned is "the option quoted in
+#: the question", not where one template puts it. None is a wording of the suite.
+LEAD_INS = (
+    "The transcript says", "A note attached to the recording reads", "Reference", "We are told",
+    "Someone who heard it wrote", "The label on the file says", "Known fact", "Our records show",
+    "The listener reported", "The tag says", "A reviewer noted", "The description given is",
+    "The log entry reads", "An expert said", "The summary says", "Metadata",
+)  # fmt: skip
+LINKS = (": ", " ", " that it is ", " the answer is ", " it was ", " this: ")
+FILLERS = ("clearly", "in short", "as usual", "we think", "for the record", "plainly")
+STATED = ("{s}. {q}", "{q} {s}.", "{q} ({s}.)")
+
+
+def stated(rng: np.random.Generator, answer: str, question: str, words: Sequence[str] = ()) -> str:
+    """``question`` with ``answer`` stated in a wording composed at random; half the lead-ins
+    are random words (one to twelve), so that only the quotes mark the answer."""
+
+    def pick(seq: Sequence[str]) -> str:
+        return seq[int(rng.integers(len(seq)))]
+
+    if rng.random() < 0.5:
+        lead = pick(LEAD_INS)
+    else:
+        pool = [*WORDS, *GLUE, *words]
+        lead = " ".join(pick(pool) for _ in range(int(rng.integers(1, 13))))
+        lead = lead[0].upper() + lead[1:]
+    filler = f", {pick(FILLERS)}," if rng.random() < 0.25 else ""
+    statement = f"{lead}{filler}{pick(LINKS)}'{answer}'".replace(" ,", ",")
+    return pick(STATED).format(s=statement, q=question)
+
+
 SILENT = "I hear only silence, so the audio does not tell."
 NOISY = "I hear only noise, so the audio does not tell."
 NO_AUDIO = "There is no audio, so I cannot tell."
@@ -179,15 +201,15 @@ def option_pool(rng: np.random.Generator, words: Sequence[str] = ()) -> tuple[st
 
 
 def mcq(
-    rng: np.random.Generator, stated: bool, words: Sequence[str] = ()
+    rng: np.random.Generator, give_away: bool, words: Sequence[str] = ()
 ) -> tuple[str, list[str], str]:
-    """(question text, four choices, answer) of a reading task; ``stated``: the text gives the
-    answer away in one of :data:`STATED`'s wordings."""
+    """(question text, four choices, answer) of a reading task; ``give_away``: the text states
+    the answer (:func:`stated`)."""
     question, pool = option_pool(rng, words)
     choices = [pool[int(i)] for i in rng.permutation(len(pool))[:4]]
     answer = choices[int(rng.integers(4))]
-    if stated:
-        question = STATED[int(rng.integers(len(STATED)))].format(a=answer, q=question)
+    if give_away:
+        question = stated(rng, answer, question, words)
     return question, choices, answer
 
 
@@ -299,7 +321,17 @@ def audio_rows(
 
 def texts() -> list[str]:
     """Every fixed text of the general data (for the tokenizer and the cache key)."""
-    out = [*STATED, SILENT, NOISY, NO_AUDIO, CAPTION_PROMPT, *QUIET_PROMPTS, *MCQ_QUESTIONS]
+    out = [
+        *LEAD_INS,
+        *LINKS,
+        *FILLERS,
+        SILENT,
+        NOISY,
+        NO_AUDIO,
+        CAPTION_PROMPT,
+        *QUIET_PROMPTS,
+        *MCQ_QUESTIONS,
+    ]
     out += list(QUIET_TARGETS.values()) + [" ".join(WORDS + GLUE + NUMBERS + UNITS)]
     out += list(QUESTIONS)
     for questions, pool in TOPICS:

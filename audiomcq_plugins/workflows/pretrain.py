@@ -48,6 +48,11 @@ MODELS: dict[str, Path] = {
 DEFAULT_ROOT = tiny_recipe.REPO / "runs"
 DEFAULT_OUT = DEFAULT_ROOT / MODELS["qwen2.5-omni"]
 DEFAULT_CLIPS = 6000
+#: Sizes of the general models besides DEFAULT_SIZES': a vocabulary as large as the BPE trainer
+#: finds merges for (about 1,500 tokens), so that words are whole tokens as in a real LM. With
+#: 1,024 tokens most words of the general data fell into letters and pairs ("wheat" -> w he
+#: at), sequences grew by a third and copying an answer out of the question was never learned.
+GENERAL_SIZES = {"vocab_size": 4096}
 STAMP = "hearing_base.json"  # in the checkpoint: what it was built from, and how long it took
 
 
@@ -86,6 +91,7 @@ def fingerprint(n: int, overrides: dict[str, Any], arch: str = "qwen2.5-omni") -
             general_data.texts(),
             recipe_of(arch).read_text(),
             DEFAULT_SIZES,
+            GENERAL_SIZES,
             tiny_recipe.MAX_SECONDS,
             PRETRAIN_SEED,
             n,
@@ -131,7 +137,10 @@ def build_base(
     shutil.rmtree(work, ignore_errors=True)
     start = time.perf_counter()
     model = tiny_recipe.build_model(
-        work / "random", extra_texts=general_data.texts() + general_data.caption_texts(), arch=arch
+        work / "random",
+        extra_texts=general_data.texts() + general_data.caption_texts(),
+        arch=arch,
+        **GENERAL_SIZES,
     )
     if text_lm:
         tiny_recipe.init_language_model(model, Path(text_lm))

@@ -52,8 +52,15 @@ def suite(directory: Path, n: int, seed: int, **settings: Any) -> Path:
     )
 
 
-def build_data(work: Path, n_train: int, n_test: int, log: Callable[[str], None] = print) -> None:
-    """Train (seed 0) and held-out (seed 1) suites -> TRL-ready JSONL under work/data*."""
+def build_data(
+    work: Path,
+    n_train: int,
+    n_test: int,
+    log: Callable[[str], None] = print,
+    labels: Path | None = None,
+) -> None:
+    """Train (seed 0) and held-out (seed 1) suites -> TRL-ready JSONL under work/data*; the
+    training items split weak/strong by ``labels`` (a labels file of the vote) when given."""
     from audiomcq_plugins.benchmarks.spec import get_spec
     from audiomcq_plugins.integrations.trl.data import prepare
     from audiomcq_plugins.items import write_items
@@ -65,17 +72,23 @@ def build_data(work: Path, n_train: int, n_test: int, log: Callable[[str], None]
         loaded = spec.load(suite(work / f"synth-{name}", n, seed))
         items = work / f"{name}.items.jsonl"
         write_items(loaded.items, items)
-        manifest = prepare(items, loaded.data_root, work / name, check_audio=False)
+        voted = labels if name == "data" else None
+        manifest = prepare(items, loaded.data_root, work / name, check_audio=False, labels=voted)
         log(f"{name}: {manifest['counts']}")
 
 
 def build_model(
-    model: Path, extra_texts: Iterable[str] = (), seed: int = 0, arch: str = "qwen2.5-omni"
+    model: Path,
+    extra_texts: Iterable[str] = (),
+    seed: int = 0,
+    arch: str = "qwen2.5-omni",
+    **sizes: int,
 ) -> Path:
     """A tiny random model whose tokenizer knows the suite's words (and ``extra_texts``); made
     once. ``qwen2.5-omni``: the thinker; ``qwen2-audio``: the whole model; audio models pad
     their features to the longest clip of the suite (2 s), not Whisper's 30 s (15x less feature
-    work; ablation clips are cut to the same window). ``qwen2``: a text-only LM."""
+    work; ablation clips are cut to the same window). ``qwen2``: a text-only LM. ``sizes``
+    override :data:`~audiomcq_plugins.models.tiny.DEFAULT_SIZES`."""
     from audiomcq_plugins.benchmarks import synth
     from audiomcq_plugins.models.thinker import extract_thinker
     from audiomcq_plugins.models.tiny import build_tiny_model
@@ -84,13 +97,13 @@ def build_model(
         return model
     texts = [*synth.corpus(), *extra_texts]
     if arch != "qwen2.5-omni":
-        build_tiny_model(arch, model, seed=seed, extra_texts=texts)
+        build_tiny_model(arch, model, seed=seed, extra_texts=texts, **sizes)
         if arch == "qwen2-audio":
             _short_encoder(model, seed)
             _short_features(model)
         return model
     full = model.with_name(model.name + ".full")
-    build_tiny_model(arch, full, seed=seed, extra_texts=texts)
+    build_tiny_model(arch, full, seed=seed, extra_texts=texts, **sizes)
     extract_thinker(full, model, overwrite=True)
     shutil.rmtree(full)
     _short_features(model)
