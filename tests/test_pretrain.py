@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from audiomcq_plugins.benchmarks import synth
-from audiomcq_plugins.workflows import general_data, pretrain, tiny_recipe
+from audiomcq_plugins.workflows import captions, general_data, pretrain, tiny_recipe
 
 
 def strong_records(n: int) -> list[dict]:
@@ -21,14 +21,14 @@ def strong_records(n: int) -> list[dict]:
 
 def test_captions_describe_the_clip_without_the_question_or_options():
     for record in strong_records(24):
-        prompt, target = general_data.caption(record)
+        prompt, target = captions.caption(record)
         assert prompt.startswith("Describe ") and record["question"] not in prompt
         assert target.endswith(f" {record['answer']}.") and "<answer>" not in target
-        assert prompt in general_data.caption_texts()
+        assert prompt in captions.caption_texts()
 
 
 def test_every_subtask_has_an_aspect():
-    assert set(general_data.ASPECTS) == set(synth.SUBTASKS)
+    assert set(captions.ASPECTS) == set(synth.SUBTASKS)
 
 
 def _suite_texts() -> list[str]:
@@ -43,7 +43,8 @@ def test_general_data_shares_no_question_and_no_wording_with_the_suite(tmp_path)
     clips = [
         {"audio": f"c{i}.wav", "aspect": "the kind of sound", "caption": "It is a tone.",
          "caption_text": "the clip contains a steady tone",
-         "descriptions": [f"the clip contains {x}" for x in synth.SUBTASKS["sound_event"].labels]}
+         "descriptions": [f"the clip contains {x}" for x in synth.SUBTASKS["sound_event"].labels],
+         "answer": "a steady tone", "labels": list(synth.SUBTASKS["sound_event"].labels)}
         for i in range(40)
     ]  # fmt: skip
     quiet = [("silence", "s.wav"), ("noise", "n.wav")] * 20

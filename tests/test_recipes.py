@@ -59,7 +59,9 @@ def test_recipe_parses_with_trl(path, monkeypatch):
     assert model_args.model_name_or_path and script_args.dataset_name
     assert training_args.output_dir.startswith("runs/")
     assert script_args.dataset_name.split("/")[-2:-1] == [stage(path)]  # sft/... or grpo/...
-    if stage(path) == "sft":
+    if path.name == "text_sft.yaml":  # a text LM on prompt/completion rows: loss on completions
+        assert training_args.completion_only_loss is not False
+    elif stage(path) == "sft":
         assert training_args.assistant_only_loss  # loss on the answer, never on audio tokens
     else:
         assert not training_args.use_vllm  # TRL 1.16 sends no audio to vLLM

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from audiomcq_plugins.workflows.captions import CAPTION_PROMPT
+
 PRETRAIN_SEED = 2
 
 #: General topics of the reading tasks: question wordings and an option pool each.
@@ -145,10 +147,14 @@ def stated(rng: np.random.Generator, answer: str, question: str, words: Sequence
 SILENT = "I hear only silence, so the audio does not tell."
 NOISY = "I hear only noise, so the audio does not tell."
 NO_AUDIO = "There is no audio, so I cannot tell."
-CAPTION_PROMPT = "Describe {aspect} in the clip."
 QUIET_PROMPTS = ("Describe the clip.", "What do you hear?", "Describe the sound in the clip.")
 QUIET_TARGETS = {"silence": "The clip is silent.", "noise": "The clip holds only noise."}
-MCQ_QUESTIONS = ("Which description fits the clip?", "Which statement matches what you hear?")
+MCQ_QUESTIONS = (
+    "Which description fits the clip?",
+    "Which statement matches what you hear?",
+    "Which option fits the recording?",
+    "Pick the option that matches the audio.",
+)
 
 
 def vocabulary_words(model_dir: str | Path) -> list[str]:
@@ -290,11 +296,19 @@ def audio_rows(
     for clip in clips:
         prompt = CAPTION_PROMPT.format(aspect=clip["aspect"])
         rows.append(chat_row(clip["audio"], prompt, clip["caption"], SYSTEM_DEFAULT, "caption"))
-        if rng.random() < 0.5:
-            order = [clip["descriptions"][int(i)] for i in rng.permutation(4)]
-            prompt = render(pick(list(MCQ_QUESTIONS)), order)
-            target = f"<answer>{clip['caption_text']}</answer>"
-            rows.append(chat_row(clip["audio"], prompt, target, system(), "caption_mcq"))
+        # listening in the answer format: the clip's aspect as multiple choice, over its
+        # descriptions or its bare labels, asked in generic wordings (never the suite's)
+        bare = rng.random() < 0.5
+        options, answer = (
+            (clip["labels"], clip["answer"])
+            if bare
+            else (clip["descriptions"], clip["caption_text"])
+        )
+        order = [options[int(i)] for i in rng.permutation(len(options))]
+        prompt = render(pick(list(MCQ_QUESTIONS)), order)
+        rows.append(
+            chat_row(clip["audio"], prompt, f"<answer>{answer}</answer>", system(), "caption_mcq")
+        )
     for kind, path in quiet:
         target = QUIET_TARGETS[kind]
         rows.append(chat_row(path, pick(list(QUIET_PROMPTS)), target, SYSTEM_DEFAULT, "quiet"))
@@ -345,59 +359,3 @@ def write_rows(rows: list[dict[str, Any]], path: Path) -> Path:
         for row in rows:
             fh.write(json.dumps(row) + "\n")
     return path
-
-
-# --- captions of clips of the pretraining seed ---------------------------------------------------
-
-#: What each sub-task's caption prompt asks about (the target is the sub-task's ``describe``).
-ASPECTS: dict[str, str] = {
-    "sound_event": "the kind of sound",
-    "sound_count": "the number of noise bursts",
-    "music_pitch": "the register of the note",
-    "music_chord": "the quality of the chord",
-    "music_tempo": "the speed of the beat",
-    "speech_contour": "how the pitch of the voice moves",
-    "temporal_order": "the order of the sounds",
-    "temporal_onset": "when the beep starts",
-}
-
-
-def caption(record: dict[str, Any]) -> tuple[str, str]:
-    """(prompt, target) of one clip of the pretraining seed: its aspect and its described label."""
-    from audiomcq_plugins.benchmarks.synth import SUBTASKS
-
-    task = SUBTASKS[record["subtask"]]
-    text = task.describe.format(label=record["answer"])
-    return CAPTION_PROMPT.format(aspect=ASPECTS[task.name]), text[0].upper() + text[1:] + "."
-
-
-def caption_texts() -> list[str]:
-    """Every caption prompt and target (for the tokenizer and the cache key)."""
-    from audiomcq_plugins.benchmarks.synth import SUBTASKS
-
-    texts = [CAPTION_PROMPT.format(aspect=a) for a in ASPECTS.values()]
-    for task in SUBTASKS.values():
-        texts += [task.describe.format(label=label) for label in task.labels]
-    return texts
-
-
-def captioned_clips(root: Path) -> list[dict[str, Any]]:
-    """The clips of a suite directory of the pretraining seed, each with its aspect, caption and
-    the four descriptions of that aspect (for ``caption_mcq``)."""
-    from audiomcq_plugins.benchmarks.synth import METADATA_FILE, SUBTASKS
-
-    out = []
-    for record in json.loads((root / METADATA_FILE).read_text()):
-        task = SUBTASKS[record["subtask"]]
-        audio = root / "audio" / record["source_dataset"] / record["audio_path"]
-        _, sentence = caption(record)
-        out.append(
-            {
-                "audio": str(audio.resolve()),
-                "aspect": ASPECTS[task.name],
-                "caption": sentence,
-                "caption_text": task.describe.format(label=record["answer"]),
-                "descriptions": [task.describe.format(label=label) for label in task.labels],
-            }
-        )
-    return out

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.models.tiny import TEXT_ARCHS
-from audiomcq_plugins.workflows import general_data, tiny_recipe
+from audiomcq_plugins.workflows import captions, general_data, tiny_recipe
 from audiomcq_plugins.workflows.general_data import PRETRAIN_SEED
 
 RECIPE = tiny_recipe.RECIPES / "pretrain_sft.yaml"
@@ -60,7 +60,7 @@ def build_dataset(work: Path, n: int, arch: str, model: Path) -> Path:
     """The general data of ``arch`` (TRL SFT rows) from ``n`` clips of the pretraining seed:
     chat rows for audio models, prompt/completion rows for the text LM; option phrases use the
     words of ``model``'s tokenizer."""
-    dataset = work / "general" / arch
+    dataset = work / "general" / "sft" / arch
     if (dataset / "train.jsonl").is_file():
         return dataset
     words = general_data.vocabulary_words(model)
@@ -68,8 +68,8 @@ def build_dataset(work: Path, n: int, arch: str, model: Path) -> Path:
         rows = general_data.text_rows(8 * n, words)  # text rows are cheap: many, never repeated
     else:
         root = tiny_recipe.suite(work / "synth-captions", n, PRETRAIN_SEED, weak_fraction=0.0)
-        clips = general_data.captioned_clips(root)
-        quiet = general_data.quiet_clips(work / "quiet", n // 4)
+        clips = captions.captioned_clips(root)
+        quiet = general_data.quiet_clips(work / "quiet", n // 6)
         rows = general_data.audio_rows(clips, quiet, words)
     general_data.write_rows(rows, dataset / "train.jsonl")
     return dataset
@@ -77,6 +77,17 @@ def build_dataset(work: Path, n: int, arch: str, model: Path) -> Path:
 
 def recipe_of(arch: str) -> Path:
     return TEXT_RECIPE if arch in TEXT_ARCHS else RECIPE
+
+
+#: Recipe fields every build overrides (so neither they nor comments change the cache key).
+OVERRIDDEN = ("model_name_or_path", "dataset_name", "output_dir")
+
+
+def recipe_settings(arch: str) -> dict[str, Any]:
+    import yaml
+
+    settings = yaml.safe_load(recipe_of(arch).read_text())
+    return {k: v for k, v in settings.items() if k not in OVERRIDDEN}
 
 
 def fingerprint(n: int, overrides: dict[str, Any], arch: str = "qwen2.5-omni") -> str:
@@ -89,7 +100,7 @@ def fingerprint(n: int, overrides: dict[str, Any], arch: str = "qwen2.5-omni") -
             arch,
             synth.corpus(),
             general_data.texts(),
-            recipe_of(arch).read_text(),
+            recipe_settings(arch),
             DEFAULT_SIZES,
             GENERAL_SIZES,
             tiny_recipe.MAX_SECONDS,
@@ -138,7 +149,7 @@ def build_base(
     start = time.perf_counter()
     model = tiny_recipe.build_model(
         work / "random",
-        extra_texts=general_data.texts() + general_data.caption_texts(),
+        extra_texts=general_data.texts() + captions.caption_texts(),
         arch=arch,
         **GENERAL_SIZES,
     )
