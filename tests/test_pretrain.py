@@ -43,8 +43,7 @@ def test_general_data_shares_no_question_and_no_wording_with_the_suite(tmp_path)
     clips = [
         {"audio": f"c{i}.wav", "aspect": "the kind of sound", "caption": "It is a tone.",
          "caption_text": "the clip contains a steady tone",
-         "descriptions": [f"the clip contains {x}" for x in synth.SUBTASKS["sound_event"].labels],
-         "answer": "a steady tone", "labels": list(synth.SUBTASKS["sound_event"].labels)}
+         "descriptions": [f"the clip contains {x}" for x in synth.SUBTASKS["sound_event"].labels]}
         for i in range(40)
     ]  # fmt: skip
     quiet = [("silence", "s.wav"), ("noise", "n.wav")] * 20

@@ -63,8 +63,6 @@ def captioned_clips(root: Path) -> list[dict[str, Any]]:
                 "caption": sentence,
                 "caption_text": task.describe.format(label=record["answer"]),
                 "descriptions": [task.describe.format(label=label) for label in task.labels],
-                "answer": record["answer"],
-                "labels": list(task.labels),
             }
         )
     return out

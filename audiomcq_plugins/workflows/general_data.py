@@ -149,12 +149,7 @@ NOISY = "I hear only noise, so the audio does not tell."
 NO_AUDIO = "There is no audio, so I cannot tell."
 QUIET_PROMPTS = ("Describe the clip.", "What do you hear?", "Describe the sound in the clip.")
 QUIET_TARGETS = {"silence": "The clip is silent.", "noise": "The clip holds only noise."}
-MCQ_QUESTIONS = (
-    "Which description fits the clip?",
-    "Which statement matches what you hear?",
-    "Which option fits the recording?",
-    "Pick the option that matches the audio.",
-)
+MCQ_QUESTIONS = ("Which description fits the clip?", "Which statement matches what you hear?")
 
 
 def vocabulary_words(model_dir: str | Path) -> list[str]:
@@ -296,19 +291,11 @@ def audio_rows(
     for clip in clips:
         prompt = CAPTION_PROMPT.format(aspect=clip["aspect"])
         rows.append(chat_row(clip["audio"], prompt, clip["caption"], SYSTEM_DEFAULT, "caption"))
-        # listening in the answer format: the clip's aspect as multiple choice, over its
-        # descriptions or its bare labels, asked in generic wordings (never the suite's)
-        bare = rng.random() < 0.5
-        options, answer = (
-            (clip["labels"], clip["answer"])
-            if bare
-            else (clip["descriptions"], clip["caption_text"])
-        )
-        order = [options[int(i)] for i in rng.permutation(len(options))]
-        prompt = render(pick(list(MCQ_QUESTIONS)), order)
-        rows.append(
-            chat_row(clip["audio"], prompt, f"<answer>{answer}</answer>", system(), "caption_mcq")
-        )
+        if rng.random() < 0.5:
+            order = [clip["descriptions"][int(i)] for i in rng.permutation(4)]
+            prompt = render(pick(list(MCQ_QUESTIONS)), order)
+            target = f"<answer>{clip['caption_text']}</answer>"
+            rows.append(chat_row(clip["audio"], prompt, target, system(), "caption_mcq"))
     for kind, path in quiet:
         target = QUIET_TARGETS[kind]
         rows.append(chat_row(path, pick(list(QUIET_PROMPTS)), target, SYSTEM_DEFAULT, "quiet"))

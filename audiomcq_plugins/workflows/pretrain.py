@@ -69,7 +69,7 @@ def build_dataset(work: Path, n: int, arch: str, model: Path) -> Path:
     else:
         root = tiny_recipe.suite(work / "synth-captions", n, PRETRAIN_SEED, weak_fraction=0.0)
         clips = captions.captioned_clips(root)
-        quiet = general_data.quiet_clips(work / "quiet", n // 6)
+        quiet = general_data.quiet_clips(work / "quiet", n // 4)
         rows = general_data.audio_rows(clips, quiet, words)
     general_data.write_rows(rows, dataset / "train.jsonl")
     return dataset
