@@ -31,11 +31,11 @@ import shlex
 import shutil
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.workflows import pretrain, tiny_recipe, vote
+from audiomcq_plugins.workflows.demo_log import Run, cpu_seconds
 from audiomcq_plugins.workflows.demo_summary import TASKS, breakdown_table, headline, print_headline
 
 #: In order; one name and one call in :func:`main` each.
@@ -51,63 +51,6 @@ QUICK = {
     "sft": {"max_steps": 2, "per_device_train_batch_size": 4},
     "grpo": {"max_steps": 1, "per_device_train_batch_size": 8},
 }
-
-
-class Run:
-    """The demo's output directory: progress lines, the command log, per-stage timings."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.start = time.perf_counter()
-        self.stages: dict[str, dict[str, float]] = {}
-        self.commands = out / "commands.txt"
-        self.commands.write_text("")
-
-    def say(self, msg: str) -> None:
-        print(f"[demo {time.perf_counter() - self.start:5.0f} s] {msg}", flush=True)
-
-    def command(self, cmd: list[str]) -> None:
-        with open(self.commands, "a") as fh:
-            fh.write(shlex.join(cmd) + "\n")
-
-    def stage(self, name: str, title: str) -> Callable[[], None]:
-        """Announce stage ``name``; call the returned function when it ends."""
-        number = f"{STAGES.index(name) + 1}/{len(STAGES)}"
-        self.say(f"[{number}] {title}")
-        wall, cpu = time.perf_counter(), _cpu()
-
-        def done() -> None:
-            self.stages[name] = {
-                "seconds": round(time.perf_counter() - wall, 1),
-                "cpu_seconds": round(_cpu() - cpu, 1),
-            }
-            self.say(f"[{number}] {name} done in {self.stages[name]['seconds']:.0f} s")
-
-        return done
-
-    def progress(self, label: str) -> Callable[[dict[str, float]], None]:
-        """A ``run_trl`` callback printing each logged step."""
-        seen = [0]
-
-        def on_log(record: dict[str, float]) -> None:
-            if "loss" not in record:
-                return
-            seen[0] += 1
-            reward = record.get("rewards/accuracy_reward/mean")
-            extra = f", accuracy reward {reward:.2f}" if reward is not None else ""
-            epoch = record.get("epoch", 0.0)
-            self.say(
-                f"  {label}: log {seen[0]}, loss {record['loss']:.3f}{extra} (epoch {epoch:.2f})"
-            )
-
-        return on_log
-
-
-def _cpu() -> float:
-    import os
-
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
 
 
 def train_stage(run: Run, stage: str, recipe: str, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -292,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
 
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    run = Run(out)
+    run = Run(out, STAGES)
     summary: dict[str, Any] = {"out": str(out), "train_items": n_train}
 
     done = run.stage("suite", f"{n_train} training items (labels hidden), {n_test} held-out")
@@ -334,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
 
     summary["stages"] = run.stages
     summary["total_seconds"] = round(time.perf_counter() - run.start, 1)
-    summary["total_cpu_seconds"] = round(_cpu(), 1)
+    summary["total_cpu_seconds"] = round(cpu_seconds(), 1)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print_headline(summary)
     return 0
