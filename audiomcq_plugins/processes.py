@@ -15,6 +15,8 @@
   after it prints every thread's stack and exits with status 1 instead of hanging its launcher
   (a gloo rank was seen stuck for ever in ``~ProcessGroupGloo`` during interpreter
   finalization, reached from a DDP ``Reducer`` freed only then).
+- :func:`drain_collectives`: what our trainers' ``end()`` does before the process group is
+  destroyed, so that a gloo rank does not deadlock in ``~ProcessGroupGloo`` (see there).
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 
 #: Seconds a rank may take to finish interpreter exit after :func:`end_distributed_at_exit`'s
 #: clean-up before its stacks are printed and it is ended (override: the variable below).
 EXIT_DEADLINE_S = 120.0
 EXIT_DEADLINE_ENV = "AUDIOMCQ_EXIT_DEADLINE"
+#: Seconds :func:`drain_collectives` leaves the GIL free after its barrier.
+DRAIN_S = 0.2
 
 _parent_sigterm: list = []  # the disposition forked children get back, while ours is installed
 _at_fork_registered = False
@@ -122,3 +127,24 @@ def _end_distributed(deadline: float) -> None:
     if dist is not None and dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()  # (TRL's scripts destroy it already through Trainer.end())
         gc.collect()
+
+
+def drain_collectives() -> None:
+    """Wait for every rank, then leave the GIL free for :data:`DRAIN_S`: what a trainer does
+    before it destroys its gloo process group. A no-op outside a gloo group of 2+ ranks.
+
+    A gloo worker thread frees each collective it ran, and freeing tensors that Python has
+    already dropped (``Trainer.store_flos``' ``all_gather`` at the end of training) needs the
+    GIL. The group's last owner is the DDP ``Reducer``, freed with the GIL held when the script
+    drops its trainer; ``~ProcessGroupGloo`` then joins the worker threads. When a worker had
+    not yet got the GIL to free its last collective (a starved thread on a busy machine), the
+    two wait for each other for ever: seen in ``trl grpo`` with two CPU ranks, one rank done,
+    the other stuck at the script's last line. The barrier and the sleep let the workers finish.
+    """
+    dist = sys.modules.get("torch.distributed")
+    if dist is None or not dist.is_available() or not dist.is_initialized():
+        return
+    if dist.get_world_size() < 2 or dist.get_backend() != "gloo":
+        return
+    dist.barrier()
+    time.sleep(DRAIN_S)

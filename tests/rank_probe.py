@@ -151,7 +151,23 @@ def _grpo_mixin(module: Any) -> None:
     _wrap(module.AudioGRPOMixin, "_generate_and_score_completions", after=scored)
 
 
+def _sft_trainer(module: Any) -> None:
+    """TRL's own ``SFTTrainer`` (the literal ``trl sft``) drains as our trainers do before its
+    gloo group is destroyed: the teardown deadlock that
+    :func:`audiomcq_plugins.processes.drain_collectives` explains is torch's and TRL's, not
+    what these tests check, and no code of ours runs there to prevent it (docs/trl.md)."""
+
+    def drain(self: Any, *a: Any, **k: Any) -> None:
+        if type(self) is module.SFTTrainer:
+            from audiomcq_plugins.processes import drain_collectives
+
+            drain_collectives()
+
+    _wrap(module.SFTTrainer, "end", before=drain)
+
+
 PATCHES: dict[str, Callable[[Any], None]] = {
+    "trl.trainer.sft_trainer": _sft_trainer,
     "audiomcq_plugins.integrations.lm_eval.models": _lm_eval_models,
     "transformers.trainer": _trainer,
     "trl.trainer.grpo_trainer": _grpo_trainer,

@@ -143,20 +143,27 @@ def _base_env() -> dict[str, str]:
 @pytest.mark.xdist_group("multiprocess")
 @pytest.mark.timeout(300)
 def test_gloo_ranks_with_ddp_exit_cleanly(tmp_path):
-    """Two gloo ranks train a DDP model for a step and leave their group to exit-time clean-up
-    (no destroy_process_group of their own): both end, status 0, nothing left running."""
+    """Two gloo ranks train a DDP model for a step, gather tensors they then drop (as
+    ``Trainer.store_flos`` does), drain as our trainers' ``end()`` does and leave their group to
+    exit-time clean-up (no destroy_process_group of their own): both end, status 0, nothing
+    left running."""
     pytest.importorskip("torch")
     script = tmp_path / "ddp.py"
     script.write_text(
         textwrap.dedent(
             """
             import torch, torch.distributed as dist
-            from audiomcq_plugins.processes import end_distributed_at_exit
+            from audiomcq_plugins.processes import drain_collectives, end_distributed_at_exit
 
             dist.init_process_group("gloo")
             end_distributed_at_exit()
             model = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(4, 2))
             model(torch.randn(3, 4)).sum().backward()
+            gathered = [torch.zeros(1) for _ in range(dist.get_world_size())]
+            dist.all_gather(gathered, torch.ones(1))
+            assert torch.cat(gathered).tolist() == [1.0, 1.0]
+            del gathered
+            drain_collectives()
             keep = [model, model]  # a reference cycle holding the DDP model (as trainers do)
             keep.append(keep)
             open(f"rank{dist.get_rank()}.done", "w").close()

@@ -194,6 +194,13 @@ class AudioGRPOMixin:
         labels = [x.get("audio_contribution") for x in inputs]
         return torch.tensor(contribution_weights(labels, table), dtype=torch.float32)
 
+    def end(self) -> None:
+        """``Trainer.end()`` after :func:`~audiomcq_plugins.processes.drain_collectives`."""
+        from audiomcq_plugins.processes import drain_collectives
+
+        drain_collectives()
+        super().end()
+
     # --- forwards ---------------------------------------------------------------------------
 
     def _compute_loss(self, model: Any, inputs: dict[str, Any]) -> Any:

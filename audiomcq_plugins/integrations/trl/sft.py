@@ -139,6 +139,13 @@ class AudioSFTTrainer(SFTTrainer):
         super().__init__(model, args, *rest, **kwargs)
         self.data_collator.chat_template = self.chat_template
 
+    def end(self) -> None:
+        """``Trainer.end()`` after :func:`~audiomcq_plugins.processes.drain_collectives`."""
+        from audiomcq_plugins.processes import drain_collectives
+
+        drain_collectives()
+        super().end()
+
 
 def make_parser(prog: str | None = None) -> Any:
     from trl import DatasetMixtureConfig, ModelConfig, ScriptArguments, TrlParser
