@@ -568,3 +568,55 @@ def test_report_with_a_missing_labels_file_names_it(tmp_path, capsys):
             "--labels", str(tmp_path / "nope.jsonl")]  # fmt: skip
     _one_clear_error(capsys, main(argv), r"nope\.jsonl does not exist")
     assert not (tmp_path / "r").exists()
+
+
+# --- contribution label: before any voter is launched ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (
+            ["--benchmark", "mmau_tset"],
+            r"--benchmark 'mmau_tset' is not a benchmark; did you mean 'mmau_test'\?",
+        ),
+        (
+            ["--benchmark", "mmau_test_mini_silent"],
+            r"'mmau_test_mini_silent' is not a benchmark; did you mean 'mmau_test_mini'\?",
+        ),
+        (["--rule", "3/2"], r"rule '3/2' needs 1 <= M <= K"),
+        (["--rule", "two"], r"rule 'two' is not M/K"),
+        (["--rule", "2/4"], r"rule 2/4 needs exactly 4 voters .* got 3"),
+        (
+            ["--models", "hf:pretrained=./no-such-model", "hf:pretrained=b", "hf:pretrained=c"],
+            r"pretrained=\./no-such-model: no such directory",
+        ),
+        (["--models", "no-pretrained"], r"model 'no-pretrained' has no pretrained="),
+    ],
+    ids=[
+        "benchmark-typo",
+        "variant-not-base",
+        "rule-m-over-k",
+        "rule-not-m-k",
+        "rule-vs-voters",
+        "missing-model-dir",
+        "no-pretrained",
+    ],
+)
+def test_contribution_label_refuses_before_launching(args, pattern, tmp_path, capsys):
+    """One line, exit 2, no labels file and no voter started (no lm-eval output)."""
+    argv = [
+        "contribution",
+        "label",
+        "--benchmark",
+        "audiomcq_synth",
+        "--out",
+        str(tmp_path / "l.jsonl"),
+    ]
+    argv += ["--models", "hf:pretrained=a", "hf:pretrained=b", "hf:pretrained=c"]
+    argv += args  # a later option replaces the default above
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and re.search(pattern, err[0]), err
+    assert captured.out == "" and not (tmp_path / "l.jsonl").exists()

@@ -88,6 +88,7 @@ def run_label(args: argparse.Namespace) -> int:
 
     if not args.task:
         raise CLIError("contribution label: --benchmark is required, e.g. --benchmark mmar")
+    check_benchmark(args.task)
     extra = [a for a in getattr(args, "extra", []) if a != "--"]
     rule = Rule.parse(args.rule)
     out = Path(args.out)
@@ -106,6 +107,7 @@ def run_label(args: argparse.Namespace) -> int:
             raise CLIError(f"--metadata is not JSON: {exc}") from None
         specs = [runner.ProbeSpec.parse(m, "audio") for m in args.models]
         specs += [runner.ProbeSpec.parse(m, "text") for m in args.text_models]
+        preflight(args.task, specs, args.metadata, args.data_dir)
         work = Path(args.work) if args.work else out.with_name(out.name + ".work")
         path = runner.label(
             args.task,
@@ -122,3 +124,27 @@ def run_label(args: argparse.Namespace) -> int:
     s = head["summary"]
     print(f"{path}: {s['items']} items, {s['weak']} weak, {s['strong']} strong ({head['rule']})")
     return 0
+
+
+def check_benchmark(task: str) -> None:
+    """Refuse a ``--benchmark`` that is no benchmark's base task, with the closest one."""
+    import difflib
+
+    from audiomcq_plugins.cli import CLIError
+    from audiomcq_plugins.tasks import task_defs
+
+    bases = sorted({t.name for t in task_defs() if not t.variant.suffix})
+    if task not in bases:
+        close = difflib.get_close_matches(task, bases, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"one of: {', '.join(bases)}"
+        raise CLIError(f"contribution label: --benchmark {task!r} is not a benchmark; {hint}")
+
+
+def preflight(task: str, specs: list, metadata: str, data_dir: str | None) -> None:
+    """What ``audiomcq eval`` checks before loading a model, for every voter: local model paths
+    that exist, and the benchmark's data."""
+    from audiomcq_plugins.cli.preflight import check_model_path, check_task_data
+
+    for spec in specs:
+        check_model_path(["--model_args", spec.args])
+    check_task_data(["--tasks", task, "--metadata", metadata], data_dir)
