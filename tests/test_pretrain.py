@@ -43,7 +43,8 @@ def test_general_data_shares_no_question_and_no_wording_with_the_suite(tmp_path)
     clips = [
         {"audio": f"c{i}.wav", "aspect": "the kind of sound", "caption": "It is a tone.",
          "caption_text": "the clip contains a steady tone",
-         "descriptions": [f"the clip contains {x}" for x in synth.SUBTASKS["sound_event"].labels]}
+         "descriptions": [f"the clip contains {x}" for x in synth.SUBTASKS["sound_event"].labels],
+         "label": "a steady tone", "labels": list(synth.SUBTASKS["sound_event"].labels)}
         for i in range(40)
     ]  # fmt: skip
     quiet = [("silence", "s.wav"), ("noise", "n.wav")] * 20
@@ -91,6 +92,15 @@ def test_cache_key_follows_the_inputs(tmp_path):
     (tmp_path / pretrain.STAMP).write_text(json.dumps({"fingerprint": key}))
     assert pretrain.cached(tmp_path, key) == {"fingerprint": key}
     assert pretrain.cached(tmp_path, pretrain.fingerprint(200, {})) is None
+
+
+def test_new_audio_rows_rebuild_the_audio_models_but_not_the_text_lm(monkeypatch):
+    before = {arch: pretrain.fingerprint(100, {}, arch) for arch in pretrain.MODELS}
+    monkeypatch.setattr(general_data, "AUDIO_ROWS_VERSION", general_data.AUDIO_ROWS_VERSION + 1)
+    after = {arch: pretrain.fingerprint(100, {}, arch) for arch in pretrain.MODELS}
+    assert after["qwen2"] == before["qwen2"]
+    assert after["qwen2.5-omni"] != before["qwen2.5-omni"]
+    assert after["qwen2-audio"] != before["qwen2-audio"]
 
 
 def test_bad_override_is_a_usage_error(capsys):

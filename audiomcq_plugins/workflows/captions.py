@@ -63,6 +63,8 @@ def captioned_clips(root: Path) -> list[dict[str, Any]]:
                 "caption": sentence,
                 "caption_text": task.describe.format(label=record["answer"]),
                 "descriptions": [task.describe.format(label=label) for label in task.labels],
+                "label": record["answer"],
+                "labels": list(task.labels),
             }
         )
     return out

@@ -95,20 +95,21 @@ def fingerprint(n: int, overrides: dict[str, Any], arch: str = "qwen2.5-omni") -
     from audiomcq_plugins.benchmarks import synth
     from audiomcq_plugins.models.tiny import DEFAULT_SIZES
 
-    blob = json.dumps(
-        [
-            arch,
-            synth.corpus(),
-            general_data.texts(),
-            recipe_settings(arch),
-            DEFAULT_SIZES,
-            GENERAL_SIZES,
-            tiny_recipe.MAX_SECONDS,
-            PRETRAIN_SEED,
-            n,
-            sorted((k, str(v)) for k, v in overrides.items()),
-        ]
-    )
+    parts: list[Any] = [
+        arch,
+        synth.corpus(),
+        general_data.texts(),
+        recipe_settings(arch),
+        DEFAULT_SIZES,
+        GENERAL_SIZES,
+        tiny_recipe.MAX_SECONDS,
+        PRETRAIN_SEED,
+        n,
+        sorted((k, str(v)) for k, v in overrides.items()),
+    ]
+    if arch not in TEXT_ARCHS:
+        parts.append(general_data.AUDIO_ROWS_VERSION)
+    blob = json.dumps(parts)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
