@@ -88,7 +88,6 @@ def run_label(args: argparse.Namespace) -> int:
 
     if not args.task:
         raise CLIError("contribution label: --benchmark is required, e.g. --benchmark mmar")
-    check_benchmark(args.task)
     extra = [a for a in getattr(args, "extra", []) if a != "--"]
     rule = Rule.parse(args.rule)
     out = Path(args.out)
@@ -105,6 +104,7 @@ def run_label(args: argparse.Namespace) -> int:
             metadata = json.loads(args.metadata)
         except json.JSONDecodeError as exc:
             raise CLIError(f"--metadata is not JSON: {exc}") from None
+        check_benchmark(args.task)  # (samples name their own task: --from-samples reads any)
         specs = [runner.ProbeSpec.parse(m, "audio") for m in args.models]
         specs += [runner.ProbeSpec.parse(m, "text") for m in args.text_models]
         preflight(args.task, specs, args.metadata, args.data_dir)
