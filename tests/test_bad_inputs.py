@@ -592,6 +592,15 @@ def test_report_with_a_missing_labels_file_names_it(tmp_path, capsys):
             r"pretrained=\./no-such-model: no such directory",
         ),
         (["--models", "no-pretrained"], r"model 'no-pretrained' has no pretrained="),
+        (
+            [
+                "--models",
+                "audiomcq-hf:pretrained=a,max_new_token=8",
+                "pretrained=b",
+                "pretrained=c",
+            ],
+            r"max_new_token.*max_new_tokens",
+        ),
     ],
     ids=[
         "benchmark-typo",
@@ -601,6 +610,7 @@ def test_report_with_a_missing_labels_file_names_it(tmp_path, capsys):
         "rule-vs-voters",
         "missing-model-dir",
         "no-pretrained",
+        "model-arg-typo",
     ],
 )
 def test_contribution_label_refuses_before_launching(args, pattern, tmp_path, capsys):

@@ -141,10 +141,11 @@ def check_benchmark(task: str) -> None:
 
 
 def preflight(task: str, specs: list, metadata: str, data_dir: str | None) -> None:
-    """What ``audiomcq eval`` checks before loading a model, for every voter: local model paths
-    that exist, and the benchmark's data."""
-    from audiomcq_plugins.cli.preflight import check_model_path, check_task_data
+    """What ``audiomcq eval`` checks before loading a model, for every voter: its arguments (our
+    models take no unknown key), local model paths that exist, and the benchmark's data."""
+    from audiomcq_plugins.cli.preflight import check_model_args, check_model_path, check_task_data
 
     for spec in specs:
+        check_model_args(["--model", spec.model, "--model_args", spec.args])
         check_model_path(["--model_args", spec.args])
     check_task_data(["--tasks", task, "--metadata", metadata], data_dir)
