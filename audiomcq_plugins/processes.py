@@ -16,7 +16,8 @@
   (a gloo rank was seen stuck for ever in ``~ProcessGroupGloo`` during interpreter
   finalization, reached from a DDP ``Reducer`` freed only then).
 - :func:`drain_collectives`: what our trainers' ``end()`` does before the process group is
-  destroyed, so that a gloo rank does not deadlock in ``~ProcessGroupGloo`` (see there).
+  destroyed (through :class:`DrainBeforeEnd`), so that a gloo rank does not deadlock in
+  ``~ProcessGroupGloo`` (see there).
 """
 
 from __future__ import annotations
@@ -148,3 +149,12 @@ def drain_collectives() -> None:
         return
     dist.barrier()
     time.sleep(DRAIN_S)
+
+
+class DrainBeforeEnd:
+    """Mix into a ``transformers.Trainer`` subclass (before the trainer): its ``end()``, which
+    destroys the process group, first runs :func:`drain_collectives`."""
+
+    def end(self) -> None:
+        drain_collectives()
+        super().end()  # type: ignore[misc]

@@ -578,11 +578,11 @@ def test_report_with_a_missing_labels_file_names_it(tmp_path, capsys):
     [
         (
             ["--benchmark", "mmau_tset"],
-            r"--benchmark 'mmau_tset' is not a benchmark; did you mean 'mmau_test'\?",
+            r"unknown benchmark 'mmau_tset'\. Did you mean 'mmau_test'",
         ),
         (
             ["--benchmark", "mmau_test_mini_silent"],
-            r"'mmau_test_mini_silent' is not a benchmark; did you mean 'mmau_test_mini'\?",
+            r"unknown benchmark 'mmau_test_mini_silent'\. Did you mean 'mmau_test_mini'",
         ),
         (["--rule", "3/2"], r"rule '3/2' needs 1 <= M <= K"),
         (["--rule", "two"], r"rule 'two' is not M/K"),

@@ -82,6 +82,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_label(args: argparse.Namespace) -> int:
+    from audiomcq_plugins.benchmarks.spec import get_spec
     from audiomcq_plugins.cli import CLIError
     from audiomcq_plugins.contribution import runner
     from audiomcq_plugins.contribution.vote import Rule
@@ -104,7 +105,7 @@ def run_label(args: argparse.Namespace) -> int:
             metadata = json.loads(args.metadata)
         except json.JSONDecodeError as exc:
             raise CLIError(f"--metadata is not JSON: {exc}") from None
-        check_benchmark(args.task)  # (samples name their own task: --from-samples reads any)
+        get_spec(args.task)  # an unknown one: the registry's error, with the closest names
         specs = [runner.ProbeSpec.parse(m, "audio") for m in args.models]
         specs += [runner.ProbeSpec.parse(m, "text") for m in args.text_models]
         preflight(args.task, specs, args.metadata, args.data_dir)
@@ -124,20 +125,6 @@ def run_label(args: argparse.Namespace) -> int:
     s = head["summary"]
     print(f"{path}: {s['items']} items, {s['weak']} weak, {s['strong']} strong ({head['rule']})")
     return 0
-
-
-def check_benchmark(task: str) -> None:
-    """Refuse a ``--benchmark`` that is no benchmark's base task, with the closest one."""
-    import difflib
-
-    from audiomcq_plugins.cli import CLIError
-    from audiomcq_plugins.tasks import task_defs
-
-    bases = sorted({t.name for t in task_defs() if not t.variant.suffix})
-    if task not in bases:
-        close = difflib.get_close_matches(task, bases, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}?" if close else f"one of: {', '.join(bases)}"
-        raise CLIError(f"contribution label: --benchmark {task!r} is not a benchmark; {hint}")
 
 
 def preflight(task: str, specs: list, metadata: str, data_dir: str | None) -> None:

@@ -35,12 +35,13 @@ from audiomcq_plugins.integrations.trl.audio_inputs import (
     encode_prompts,
     has_audio,
 )
+from audiomcq_plugins.processes import DrainBeforeEnd
 
 #: Prefix of the audio tensors stored in TRL's batch dicts.
 AUDIO_PREFIX = "audio:"
 
 
-class AudioGRPOMixin:
+class AudioGRPOMixin(DrainBeforeEnd):
     """Mix into ``GRPOTrainer`` (first base) to train audio language models."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -193,13 +194,6 @@ class AudioGRPOMixin:
 
         labels = [x.get("audio_contribution") for x in inputs]
         return torch.tensor(contribution_weights(labels, table), dtype=torch.float32)
-
-    def end(self) -> None:
-        """``Trainer.end()`` after :func:`~audiomcq_plugins.processes.drain_collectives`."""
-        from audiomcq_plugins.processes import drain_collectives
-
-        drain_collectives()
-        super().end()
 
     # --- forwards ---------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from audiomcq_plugins.integrations.trl.audio_inputs import (
     clean_blocks,
     load_clip,
 )
+from audiomcq_plugins.processes import DrainBeforeEnd
 
 
 @dataclass
@@ -110,7 +111,7 @@ class AudioSFTCollator:
         return batch
 
 
-class AudioSFTTrainer(SFTTrainer):
+class AudioSFTTrainer(DrainBeforeEnd, SFTTrainer):
     """``SFTTrainer`` with :class:`AudioSFTCollator` and the audio-only processor fallback."""
 
     def __init__(self, model: Any, args: SFTConfig | None = None, *rest: Any, **kwargs: Any):
@@ -138,13 +139,6 @@ class AudioSFTTrainer(SFTTrainer):
             )
         super().__init__(model, args, *rest, **kwargs)
         self.data_collator.chat_template = self.chat_template
-
-    def end(self) -> None:
-        """``Trainer.end()`` after :func:`~audiomcq_plugins.processes.drain_collectives`."""
-        from audiomcq_plugins.processes import drain_collectives
-
-        drain_collectives()
-        super().end()
 
 
 def make_parser(prog: str | None = None) -> Any:
