@@ -22,6 +22,7 @@ from audiomcq_plugins.integrations.lm_eval import (  # noqa: E402
     task_yaml,  # noqa: E402
     tasks,
 )
+from audiomcq_plugins.task_docs import breakdown_metric  # noqa: E402
 from audiomcq_plugins.tasks import groups, task_defs  # noqa: E402
 from tests.bench_helpers import CONTRACT_TASKS  # noqa: E402
 
@@ -154,9 +155,9 @@ def test_process_results_metrics(data_dir):
     record = json.loads(doc["record"])
     right = tasks.process_results(doc, [f"<answer>{doc['answer']}</answer>"])
     assert right["acc"] == 1.0 and right["unparsed"] == 0.0
-    assert right[tasks.breakdown_metric("task", record["task"])] == 1.0
+    assert right[breakdown_metric("task", record["task"])] == 1.0
     others = [v for v in ("sound", "music", "speech") if v != record["task"]]
-    assert all(math.isnan(right[tasks.breakdown_metric("task", v)]) for v in others)
+    assert all(math.isnan(right[breakdown_metric("task", v)]) for v in others)
     garbage = tasks.process_results(doc, ["I cannot tell."])
     assert garbage["acc"] == 0.0 and garbage["unparsed"] == 1.0
     withheld = tasks.process_results({**doc, "answer": ""}, ["A"])

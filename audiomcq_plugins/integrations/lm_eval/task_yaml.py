@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from audiomcq_plugins.cache import cache_dir
-from audiomcq_plugins.integrations.lm_eval import TASK_DIR, permuted
-from audiomcq_plugins.task_docs import CONTRIBUTION_METRICS, breakdown_metric
+from audiomcq_plugins.integrations.lm_eval import TASK_DIR
+from audiomcq_plugins.task_metrics import PERMUTATIONS, MetricSpec, task_metrics
 from audiomcq_plugins.tasks import TaskDef, groups, task_defs
 
 MODULE = "audiomcq_plugins.integrations.lm_eval.tasks"
@@ -60,34 +60,21 @@ def _generation(task: TaskDef) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _permuted_metrics(task: TaskDef) -> str:
-    """The option-order metrics (:mod:`.permuted`): per-item ones aggregated by item,
-    per-breakdown CircularEval, and position bias."""
-    out = "".join(
-        _metric(name, higher, f"!function {permuted.CORE}.{fn}")
-        for name, (fn, higher) in permuted.ITEM_METRICS.items()
-    )
-    circular = f"!function {permuted.CORE}.circular_accuracy"
-    for f, values in task.breakdowns.items():
-        out += "".join(
-            _metric(permuted.circular_breakdown_metric(breakdown_metric(f, v)), True, circular)
-            for v in values
-        )
-    return out + "".join(_metric(name, higher=None) for name in permuted.position_metrics())
+def _aggregation(spec: MetricSpec) -> str:
+    """lm-eval's aggregation of one of our metrics: our NaN-skipping mean (its standard error:
+    :mod:`.stderr`), our count, or a per-item function of the core."""
+    if spec.aggregation == "mean":
+        return f"!function {MODULE}.nanmean"
+    if spec.aggregation == "count":
+        return f"!function {MODULE}.count"
+    return f"!function {PERMUTATIONS}.{spec.aggregation}"
 
 
 def generate_yaml(task: TaskDef) -> str:
-    """A generation task: the benchmark's prompt, free-text answer, strict and official
-    accuracy, unparsed rate, weak/strong subset accuracy and counts, and per-breakdown
-    accuracy. A text-only variant (audio ``none``) has no ``doc_to_audio``."""
-    metrics = _metric("acc") + _metric("acc_official") + _metric("unparsed", higher=False)
-    for m in CONTRIBUTION_METRICS:
-        count = m.startswith("n_")
-        metrics += _metric(m, aggregation=f"!function {MODULE}.count" if count else None)
-    for f, values in task.breakdowns.items():
-        metrics += "".join(_metric(breakdown_metric(f, v)) for v in values)
-    if task.variant.permuted:
-        metrics += _permuted_metrics(task)
+    """A generation task: the benchmark's prompt, free-text answer and every metric of
+    :func:`audiomcq_plugins.task_metrics.task_metrics`. A text-only variant (audio ``none``)
+    has no ``doc_to_audio``."""
+    metrics = "".join(_metric(m.name, m.higher, _aggregation(m)) for m in task_metrics(task))
     return (
         f"{HEADER}task: {task.name}\n"
         f"tag: [{TAGS['generate']}]\n"

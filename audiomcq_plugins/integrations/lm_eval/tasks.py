@@ -1,7 +1,8 @@
 """What the task YAMLs in ``task_configs/`` call: the dataset loader, the audio of a document,
 per-document scoring and the NaN-skipping aggregation. Rows, audio references and verdicts are
-the harness-neutral ones of :mod:`audiomcq_plugins.task_docs` (lighteval uses the same); the
-option-order expansion (:mod:`.permuted`) and lm-eval's standard errors are added here.
+the harness-neutral ones of :mod:`audiomcq_plugins.task_docs` and
+:mod:`audiomcq_plugins.task_metrics` (lighteval and lmms-eval use the same); lm-eval's standard
+errors are added here.
 
 Every task loads through the benchmark registry (``plugins.get("benchmarks", name).load``), so
 a benchmark registered by a plugin works here unchanged. Options come from the task's
@@ -27,7 +28,7 @@ a benchmark registered by a plugin works here unchanged. Options come from the t
   run; their ``--log_samples`` outputs merge in ``audiomcq contribution label --from-samples``.
 - ``permute``: ``circular`` or ``random`` asks each item under several option orders
   (``permutations``: how many random ones, default 5; ``permutation_seed``: default 0); see
-  :mod:`.permuted`.
+  :mod:`audiomcq_plugins.permuted_docs`.
 
 ``metadata.provenance`` (an empty mapping in every shipped YAML) is filled in while the data
 loads with the benchmark revision and content hash, prompt format, scorer modes, audio mode and
@@ -40,19 +41,15 @@ import json
 from typing import Any
 
 from audiomcq_plugins import audio as audio_mod
-from audiomcq_plugins import task_docs
-from audiomcq_plugins.integrations.lm_eval import permuted
-from audiomcq_plugins.task_docs import (  # noqa: F401  (count: the YAMLs' `!function`)
-    CONTRIBUTION_METRICS,
-    breakdown_metric,
-    count,
-)
+from audiomcq_plugins import task_docs, task_metrics
+from audiomcq_plugins.task_docs import count  # noqa: F401  (the YAMLs' `!function`)
 
 SPLIT = "test"
 
 
 def load_dataset(**kwargs: Any) -> dict[str, Any]:
-    """``custom_dataset`` of every task: the benchmark's items as a one-split Dataset.
+    """``custom_dataset`` of every task: the documents of
+    :func:`audiomcq_plugins.task_metrics.load_docs` as a one-split Dataset.
 
     lm-eval passes the task metadata, the dataset kwargs and all ``--model_args`` here, so
     unknown keyword arguments are ignored.
@@ -60,23 +57,9 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
     import datasets
 
     from audiomcq_plugins.integrations.lm_eval import stderr
-    from audiomcq_plugins.prompts import render
 
     stderr.install()
-    order_settings = permuted.options(kwargs)
-    rows, provenance = task_docs.load_rows(**kwargs)
-    if order_settings is not None:
-        expanded = []
-        for row in rows:
-            question = json.loads(row["record"])["question"]
-            prompt_format = json.loads(row["settings"])["prompt_format"]
-            expanded += permuted.expand(
-                row, order_settings, lambda c, q=question, f=prompt_format: render(f, q, c)
-            )
-        rows = expanded
-    if isinstance(kwargs.get("provenance"), dict):
-        kwargs["provenance"].update({**provenance, "option_orders": order_settings})
-    return {SPLIT: datasets.Dataset.from_list(rows)}
+    return {SPLIT: datasets.Dataset.from_list(task_metrics.load_docs(**kwargs))}
 
 
 def doc_to_audio(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -93,20 +76,9 @@ def doc_to_audio(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:
-    """Strict and official verdicts, the unparsed flag and the per-breakdown accuracies of one
-    generated answer (:func:`audiomcq_plugins.task_docs.score_prediction`), and for
-    option-order tasks :func:`.permuted.metrics`."""
-    out = task_docs.score_prediction(doc, results[0])
-    if "order" in doc and doc["answer"]:
-        strict, official = task_docs.verdicts(doc, results[0])
-        breakdowns = json.loads(doc["settings"])["breakdowns"]
-        per_breakdown = {
-            breakdown_metric(f, v): out[breakdown_metric(f, v)]
-            for f, values in breakdowns.items()
-            for v in values
-        }
-        out.update(permuted.metrics(doc, strict, official, per_breakdown))
-    return out
+    """Every metric of one generated answer (:func:`audiomcq_plugins.task_metrics.score_doc`);
+    NaN where a metric does not apply to the document."""
+    return task_metrics.score_doc(doc, results[0])
 
 
 def nanmean(values: list[float]) -> float:

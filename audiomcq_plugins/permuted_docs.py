@@ -1,10 +1,11 @@
-"""lm-eval glue of the option-order variants (``<task>_circular``, ``<task>_perm``).
+"""The documents and metrics of the option-order variants (``<task>_circular``, ``<task>_perm``),
+for every harness.
 
 Each item becomes one document per order (:mod:`audiomcq_plugins.permutations`), carrying the
-item id and the order. lm-eval scores documents one at a time, so per-item metrics travel as
+item id and the order. Harnesses score documents one at a time, so per-item metrics travel as
 per-document :data:`~audiomcq_plugins.permutations.Outcome` tuples and the aggregation functions
-named in the YAML (``permutations.circular_accuracy``, ...) group them by item. Position-bias
-metrics are plain per-document values (NaN where they do not apply), averaged by ``nanmean``.
+(``permutations.circular_accuracy``, ...) group them by item. Position-bias metrics are plain
+per-document values (NaN where they do not apply), averaged over the documents they apply to.
 """
 
 from __future__ import annotations
