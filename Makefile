@@ -5,8 +5,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed-dev
+# lmms-eval's own environment (docs/lmms_eval.md): lmms-eval requires torchvision, and the only
+# torchvision wheels pip finds for the CPU torch above are CUDA-linked builds that fail to load
+# beside it (and break transformers' processors); torch 2.14.1 + torchvision 0.29.1 are a
+# matching pair (CUDA builds, which run on the CPU too).
+LMMS_VENV  := .venv-lmms
+LMMS_BIN   := $(LMMS_VENV)/bin
+LMMS_STAMP := $(LMMS_VENV)/.installed-dev
+LMMS_TORCH ?= torch==2.14.1 torchvision==0.29.1
 
-.PHONY: venv test test-fast lint format demo smoke-train clean
+.PHONY: venv venv-lmms test test-fast lint format demo smoke-train clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +27,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
+$(LMMS_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(LMMS_VENV)
+	$(LMMS_BIN)/python -m pip install --quiet --upgrade pip
+	$(LMMS_BIN)/pip install --quiet $(LMMS_TORCH)
+	printf '%s\n' $(LMMS_TORCH) > $(LMMS_VENV)/constraints.txt
+	$(LMMS_BIN)/pip install --quiet -c $(LMMS_VENV)/constraints.txt -e ".[dev-lmms-eval]"
+	touch $@
+
+venv-lmms: $(LMMS_STAMP)
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -30,8 +48,9 @@ format: venv
 # Everything, in a random order: pytest-randomly prints its seed, `--randomly-seed=N` repeats
 # an order, `-p no:randomly` keeps file order, `--reverse` (pytest-reverse) reverses it. A test
 # past its time limit (pyproject.toml) fails with every thread's stack.
-test: venv lint
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=15
+test: venv lint venv-lmms
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=15 --ignore=tests/lmms
+	$(LMMS_BIN)/python -m pytest -q --durations=5 tests/lmms
 
 # The inner loop: no end-to-end or multi-process tests.
 test-fast: venv
@@ -45,4 +64,4 @@ smoke-train: venv
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/proof_of_learning.py --json runs/tiny/results.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(LMMS_VENV) .pytest_cache .ruff_cache .hypothesis

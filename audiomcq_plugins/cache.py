@@ -82,3 +82,30 @@ def cached_bytes(data: bytes, folder: str, suffix: str) -> Path:
     if not target.is_file():
         write_atomic(target, data)
     return target
+
+
+def contents_fingerprint(contents: dict[str, str]) -> str:
+    """A short digest of a set of named texts (names and contents)."""
+    h = hashlib.sha256()
+    for name in sorted(contents):
+        h.update(f"{name}\0{contents[name]}\0".encode())
+    return h.hexdigest()[:16]
+
+
+def rendered_dir(folder: str, contents: dict[str, str]) -> Path:
+    """``<cache>/<folder>/<fingerprint>`` holding ``contents`` (file name -> text), written
+    once and atomically: a changed set gets a new fingerprint, hence a fresh directory."""
+    import shutil
+    import tempfile
+
+    target = cache_dir(folder) / contents_fingerprint(contents)
+    if not target.is_dir():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
+        for name, text in contents.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        try:
+            os.replace(tmp, target)
+        except OSError:  # another process wrote the same set first
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "audiomcq_plugins"
-HARNESSES = ("lm_eval", "lighteval", "trl", "vllm")
+HARNESSES = ("lm_eval", "lighteval", "lmms_eval", "trl", "vllm")
 #: Entry points (the CLI layer) that live at the top of the package.
 TOP_LEVEL_ENTRY_POINTS = ("__main__",)
 

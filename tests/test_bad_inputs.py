@@ -630,3 +630,26 @@ def test_contribution_label_refuses_before_launching(args, pattern, tmp_path, ca
     err = captured.err.strip().splitlines()
     assert len(err) == 1 and re.search(pattern, err[0]), err
     assert captured.out == "" and not (tmp_path / "l.jsonl").exists()
+
+
+# --- task-dir ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (["--harness", "lmms-eval", "--metadata", "not json"], r"--metadata is not JSON"),
+        (["--harness", "lmms-eval", "--metadata", "[1, 2]"], r"must be a JSON object"),
+        (["--metadata", "{}"], r"--metadata is for --harness lmms-eval"),
+        (["--harness", "lmms"], r"invalid choice: 'lmms'"),
+    ],
+    ids=["not-json", "not-object", "metadata-for-lm-eval", "unknown-harness"],
+)
+def test_task_dir_bad_options_are_one_line(args, pattern, capsys):
+    try:
+        rc = main(["task-dir", *args])
+    except SystemExit as exc:  # argparse's own errors
+        rc = exc.code
+    err = _one_clear_error(capsys, rc, pattern)
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1, err  # argparse prints its usage before its one error line

@@ -81,10 +81,11 @@ def patch_sites() -> set[str]:
 def inventory():
     from audiomcq_plugins.integrations.lighteval.compat import PATCHES as LIGHTEVAL
     from audiomcq_plugins.integrations.lm_eval.compat import PATCHES as LM_EVAL
+    from audiomcq_plugins.integrations.lmms_eval.compat import PATCHES as LMMS_EVAL
     from audiomcq_plugins.integrations.trl.compat import PATCHES as TRL
     from audiomcq_plugins.models.compat import PATCHES as TRANSFORMERS
 
-    return [*LM_EVAL, *LIGHTEVAL, *TRL, *TRANSFORMERS]
+    return [*LM_EVAL, *LIGHTEVAL, *LMMS_EVAL, *TRL, *TRANSFORMERS]
 
 
 def test_every_assignment_to_another_projects_attribute_is_in_an_inventory():

@@ -91,6 +91,7 @@ def prompt_function(line: dict[str, Any], task_name: str) -> Doc:
     """A row -> ``Doc``: the rendered prompt, the options, the gold option (none when the
     answers are withheld) and, in ``specific``, the item id, the audio reference and the row."""
     row = {key: line[key] for key in _ROW_KEYS}
+    row["contribution"] = line.get("contribution") or ""  # its weak/strong label, if any
     ref = task_docs.audio_reference(row)  # None for the text-only variant
     gold = row["answer_index"]
     return Doc(

@@ -9,15 +9,11 @@ whole set to a cache directory named by its fingerprint, so a changed registry g
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from audiomcq_plugins.cache import cache_dir
+from audiomcq_plugins.cache import rendered_dir
 from audiomcq_plugins.integrations.lm_eval import TASK_DIR
 from audiomcq_plugins.task_metrics import PERMUTATIONS, MetricSpec, task_metrics
 from audiomcq_plugins.tasks import TaskDef, groups, task_defs
@@ -143,14 +139,6 @@ def builtin_files() -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in TASK_DIR.glob("*.yaml")}
 
 
-def fingerprint(contents: dict[str, str]) -> str:
-    """A short digest of a set of YAMLs (names and contents)."""
-    h = hashlib.sha256()
-    for name in sorted(contents):
-        h.update(f"{name}\0{contents[name]}\0".encode())
-    return h.hexdigest()[:16]
-
-
 def write(directory: Path = TASK_DIR, contents: dict[str, str] | None = None) -> list[Path]:
     """Write the YAMLs (default: the registry's) into ``directory``."""
     contents = files() if contents is None else contents
@@ -165,21 +153,12 @@ def write(directory: Path = TASK_DIR, contents: dict[str, str] | None = None) ->
 
 def task_dir() -> Path:
     """A directory with the YAML of every registered task: the shipped ``task_configs/`` when
-    the registry holds only what ships, else ``<cache>/tasks/<fingerprint>`` (written once,
-    atomically; a changed registry gets a new fingerprint, hence a fresh directory)."""
+    the registry holds only what ships, else ``<cache>/tasks/<fingerprint>``
+    (:func:`audiomcq_plugins.cache.rendered_dir`)."""
     contents = files()
     if contents == builtin_files():
         return TASK_DIR
-    target = cache_dir("tasks") / fingerprint(contents)
-    if not target.is_dir():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
-        write(tmp, contents)
-        try:
-            os.replace(tmp, target)
-        except OSError:  # another process wrote the same set first
-            shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    return rendered_dir("tasks", contents)
 
 
 if __name__ == "__main__":
