@@ -216,3 +216,51 @@ def test_the_lmms_eval_cli_runs_our_model_on_our_mmau(env, tmp_path):
             assert res[task][f"{name},none"] == pytest.approx(lm[task][f"{name},none"]), task
         names = task_docs.metric_names({"task": ["sound", "music", "speech"]})
         assert any(n.startswith("acc_task_") for n in names)
+
+
+def _their_qwen2_audio(path):
+    """lmms-eval's own ``qwen2_audio`` simple model, built as its constructor builds it on one
+    GPU but on the CPU: the constructor puts the model on ``cuda:N`` whatever ``device`` says
+    (docs/lmms_eval.md), so it cannot run on a CPU machine as it is. Everything after the
+    constructor (its prompt, audio resampling, generation and decoding) is its own code."""
+    import torch
+    from lmms_eval.api.model import lmms
+    from lmms_eval.models.simple.qwen2_audio import Qwen2_Audio
+    from transformers import AutoProcessor, Qwen2AudioForConditionalGeneration
+
+    model = Qwen2_Audio.__new__(Qwen2_Audio)
+    lmms.__init__(model)
+    model.add_generation_prompt, model.add_system_prompt, model.simple_prompt = True, True, False
+    model._device, model.device_map = torch.device("cpu"), "cpu"
+    model._model = Qwen2AudioForConditionalGeneration.from_pretrained(
+        str(path), torch_dtype="auto", device_map="cpu"
+    ).eval()
+    model.processor = AutoProcessor.from_pretrained(str(path))
+    model.processor.tokenizer.padding_side = "left"
+    model._tokenizer, model._config = model.processor.tokenizer, model._model.config
+    model.batch_size_per_gpu, model.use_cache, model._rank, model._world_size = 2, True, 0, 1
+    return model
+
+
+@pytest.mark.slow
+def test_lmms_evals_own_qwen2_audio_gives_our_models_answers_on_our_tasks(env):
+    import lmms_eval.models  # noqa: F401
+    from lmms_eval.evaluator import simple_evaluate
+    from lmms_eval.tasks import TaskManager
+
+    tasks = ["mmau_test_mini"]
+    manager = TaskManager(include_path=str(task_dir({"data_dir": str(env["data"])})))
+    theirs = simple_evaluate(
+        model=_their_qwen2_audio(env["model"]), tasks=tasks, task_manager=manager,
+        log_samples=True,
+    )  # fmt: skip
+    ours = simple_evaluate(
+        model="audiomcq-hf", model_args=f"pretrained={env['model']},device=cpu", batch_size=2,
+        tasks=tasks, task_manager=manager, log_samples=True,
+    )  # fmt: skip
+    answers = {s["doc"]["id"]: _text(s["resps"]) for s in theirs["samples"]["mmau_test_mini"]}
+    assert answers == {s["doc"]["id"]: _text(s["resps"]) for s in ours["samples"]["mmau_test_mini"]}
+    assert len(answers) == 4 and all(answers.values())
+    for name in ("acc", "acc_official", "unparsed", "acc_task_sound"):
+        key = f"{name},none"
+        assert theirs["results"]["mmau_test_mini"][key] == ours["results"]["mmau_test_mini"][key]
