@@ -2,12 +2,13 @@
 
 :func:`tasks_table` renders the registry's task definitions as
 :class:`AudioTaskConfig` (a ``LightevalTaskConfig`` that knows its benchmark): the generation
-tasks (``mmau_test_mini``, ``mmar_silent``, ...) report strict accuracy (``acc``), official
-accuracy (``acc_official``), the unparsed rate and one ``acc_<field>_<value>`` per breakdown
-value, each averaged over the items it applies to (a micro average, as the official scripts
-compute); the ``_loglik`` tasks report ``acc`` / ``acc_norm`` of the most likely option.
+tasks (``mmau_test_mini``, ``mmar_silent``, ``mmar_circular``, ...) report the metrics of
+:func:`audiomcq_plugins.task_metrics.task_metrics` (strict and official accuracy, the unparsed
+rate, weak/strong subsets, breakdowns, CircularEval), each averaged over the items it applies
+to, as lm-eval and lmms-eval do; the ``_loglik`` tasks report ``acc`` / ``acc_norm`` of the
+most likely option. An option-order outcome travels through lighteval's details as JSON text.
 
-Documents come from :mod:`audiomcq_plugins.task_docs` (the rows lm-eval uses too). A ``Doc``
+Documents come from :mod:`audiomcq_plugins.task_metrics` (the documents lm-eval uses too). A ``Doc``
 has no audio field, so ``Doc.specific`` carries the audio *reference* (path + sha256, or the
 ablation) and the row; details files never hold a waveform.
 """
@@ -24,7 +25,7 @@ from lighteval.metrics.utils.metric_utils import SampleLevelMetricGrouping
 from lighteval.tasks.lighteval_task import LightevalTaskConfig
 from lighteval.tasks.requests import Doc, SamplingMethod
 
-from audiomcq_plugins import task_docs
+from audiomcq_plugins import permutations, task_docs, task_metrics
 from audiomcq_plugins.benchmarks.spec import DEFAULT_MAX_NEW_TOKENS
 from audiomcq_plugins.tasks import TaskDef, task_defs
 
@@ -32,9 +33,6 @@ from audiomcq_plugins.tasks import TaskDef, task_defs
 #: (the rendered prompt is fingerprinted automatically, see :func:`prompt_fingerprint`).
 VERSION = 1
 SPLIT = "test"
-#: Variant options whose documents or metrics only the lm-eval adapter builds so far (the
-#: option-order variants ``_circular`` / ``_perm``): such variants are left out here.
-UNSUPPORTED_OPTIONS = frozenset({"permute"})
 
 
 @dataclass
@@ -67,7 +65,10 @@ def load_dataset(config: AudioTaskConfig) -> Any:
     DatasetDict (installed as lighteval's loader by :mod:`.compat`)."""
     import datasets
 
-    rows, provenance = task_docs.load_rows(benchmark=config.benchmark, **config.options)
+    provenance: dict[str, Any] = {}
+    rows = task_metrics.load_docs(
+        benchmark=config.benchmark, provenance=provenance, **config.options
+    )
     config.provenance.clear()
     config.provenance.update(json.loads(json.dumps(provenance, default=str)))
     if config.hf_filter is not None:
@@ -87,11 +88,15 @@ _ROW_KEYS = (
 )
 
 
+_ORDER_KEYS = ("order", "order_index", "original_choices")
+
+
 def prompt_function(line: dict[str, Any], task_name: str) -> Doc:
     """A row -> ``Doc``: the rendered prompt, the options, the gold option (none when the
     answers are withheld) and, in ``specific``, the item id, the audio reference and the row."""
     row = {key: line[key] for key in _ROW_KEYS}
     row["contribution"] = line.get("contribution") or ""  # its weak/strong label, if any
+    row.update({k: line[k] for k in _ORDER_KEYS if k in line})  # option-order documents
     ref = task_docs.audio_reference(row)  # None for the text-only variant
     gold = row["answer_index"]
     return Doc(
@@ -105,13 +110,36 @@ def prompt_function(line: dict[str, Any], task_name: str) -> Doc:
 # -- metrics -----------------------------------------------------------------------------------
 
 
-class Verdicts(SampleLevelComputation):
-    """Strict / official verdicts, the unparsed flag and per-breakdown accuracy of one
-    generated answer (the raw text, as lm-eval and the official scripts score it)."""
+def _sample_value(value: Any) -> Any:
+    """A per-document value lighteval can store in its details: an option-order outcome
+    (a tuple of item id, order, verdict and choice) as JSON text."""
+    return json.dumps(value) if isinstance(value, tuple) else value
 
-    def compute(self, doc: Doc, model_response: Any, **kwargs: Any) -> dict[str, float]:
+
+class PerItem:
+    """A per-item aggregation of :mod:`audiomcq_plugins.permutations` (by name) over JSON
+    outcomes; a class, so lighteval can pickle it into its bootstrap workers. Its
+    ``__name__`` never says "mean": lighteval would then take the values for numbers and
+    give them the standard error of a mean; it bootstraps this one."""
+
+    __name__ = "per_item"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, values: list[Any]) -> float:
+        fn = getattr(permutations, self.name)
+        return fn([json.loads(v) if isinstance(v, str) else v for v in values])
+
+
+class Verdicts(SampleLevelComputation):
+    """Every metric of one generated answer (the raw text, as lm-eval and the official
+    scripts score it): :func:`audiomcq_plugins.task_metrics.score_doc`."""
+
+    def compute(self, doc: Doc, model_response: Any, **kwargs: Any) -> dict[str, Any]:
         text = model_response.text[0] if model_response.text else ""
-        return task_docs.score_prediction(doc.specific["row"], text)
+        metrics = task_metrics.score_doc(doc.specific["row"], text)
+        return {k: _sample_value(v) for k, v in metrics.items()}
 
 
 class OptionLikelihood(SampleLevelComputation):
@@ -128,16 +156,22 @@ class OptionLikelihood(SampleLevelComputation):
         }
 
 
-def generation_metric(breakdowns: dict[str, Any]) -> SampleLevelMetricGrouping:
-    names = task_docs.metric_names(breakdowns)
+def _corpus_fn(spec: task_metrics.MetricSpec) -> Any:
+    if spec.aggregation == "mean":
+        return task_docs.nanmean
+    if spec.aggregation == "count":
+        return task_docs.count
+    return PerItem(spec.aggregation)
+
+
+def generation_metric(task: TaskDef) -> SampleLevelMetricGrouping:
+    specs = task_metrics.task_metrics(task)
     return SampleLevelMetricGrouping(
-        metric_name=names,
-        higher_is_better={n: n != "unparsed" for n in names},
+        metric_name=[m.name for m in specs],
+        higher_is_better={m.name: m.higher is not False for m in specs},
         category=SamplingMethod.GENERATIVE,
         sample_level_fn=Verdicts(),
-        corpus_level_fn={
-            n: task_docs.count if n in task_docs.COUNT_METRICS else task_docs.nanmean for n in names
-        },
+        corpus_level_fn={m.name: _corpus_fn(m) for m in specs},
     )
 
 
@@ -169,7 +203,7 @@ def task_config(task: TaskDef, **options: Any) -> AudioTaskConfig:
         hf_subset="default",
         hf_avail_splits=[SPLIT],
         evaluation_splits=[SPLIT],
-        metrics=[likelihood_metric() if loglik else generation_metric(breakdowns)],
+        metrics=[likelihood_metric() if loglik else generation_metric(task)],
         generation_size=None
         if loglik
         else int(generation.get("max_gen_toks", DEFAULT_MAX_NEW_TOKENS)),
@@ -197,8 +231,4 @@ def tasks_table(**options: Any) -> list[AudioTaskConfig]:
     from audiomcq_plugins.integrations.lighteval import compat
 
     compat.install()
-    return [
-        task_config(task, **options)
-        for task in task_defs()
-        if not UNSUPPORTED_OPTIONS & set(task.variant.options)
-    ]
+    return [task_config(task, **options) for task in task_defs()]
