@@ -300,3 +300,30 @@ def test_cli_names_an_unset_key_variable_without_a_traceback(tmp_path, monkeypat
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert f"audiomcq eval: api_key_env={KEY_ENV} but the environment variable" in proc.stderr
+
+
+@slow
+def test_lighteval_through_the_api_gives_the_hf_answers(env, server, tmp_path):
+    pytest.importorskip("lighteval")
+    from audiomcq_plugins.integrations.lighteval.model import AudioMCQModel, AudioMCQModelConfig
+    from tests.test_lighteval import _pipeline
+
+    def run_with(model, out):
+        pipeline = _pipeline("audiomcq_synth|0", model, env["data"], tmp_path / out)
+        details = pipeline.get_details()["audiomcq_synth|0"]
+        answers = {d.doc.specific["id"]: d.model_response.text[0] for d in details}
+        return answers, pipeline.get_results()["results"]["audiomcq_synth:0"]
+
+    common = {"max_new_tokens": 4}
+    hf = AudioMCQModelConfig(model_name="tiny", cache_dir=str(tmp_path / "c1"), **common)
+    want, want_res = run_with(AudioMCQModel(hf, backend=env["hf"]), "hf")
+    api = AudioMCQModelConfig(
+        model_name="tiny-omni", backend="api", base_url=server.base_url, api_key_env=KEY_ENV,
+        num_concurrent=2, cache_dir=str(tmp_path / "c2"), **common,
+    )  # fmt: skip
+    got, got_res = run_with(AudioMCQModel(api), "api")
+    assert got == want and len(got) == 6
+    assert got_res["acc"] == want_res["acc"] and got_res["n_acweak"] == want_res["n_acweak"]
+    assert {e["auth"] for e in server.log} == {f"Bearer {KEY}"}
+    with pytest.raises(ValueError, match="backend=api needs base_url"):
+        AudioMCQModel(AudioMCQModelConfig(model_name="m", backend="api"))

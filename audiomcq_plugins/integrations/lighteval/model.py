@@ -36,12 +36,14 @@ from audiomcq_plugins.models.requests import AudioRequest, audio_source
 
 #: Documents resolved (audio decoded) at a time: memory stays flat on long benchmarks.
 CHUNK = 256
-BACKENDS = ("hf", "vllm")
+BACKENDS = ("hf", "vllm", "api")
 
 
 class AudioMCQModelConfig(ModelConfig):
-    """``model_name``: a local checkpoint or Hub id; ``backend``: ``hf`` or ``vllm``; the rest
-    as ``audiomcq-hf``'s model arguments. ``system_prompt`` and ``cache_dir`` are lighteval's."""
+    """``model_name``: a local checkpoint or Hub id (with ``backend=api``: the served model's
+    name); ``backend``: ``hf``, ``vllm`` or ``api`` (an OpenAI-compatible server at
+    ``base_url``, as ``audiomcq-api``); the rest as ``audiomcq-hf``'s / ``audiomcq-api``'s model
+    arguments. ``system_prompt`` and ``cache_dir`` are lighteval's."""
 
     model_name: str
     backend: str = "hf"
@@ -54,6 +56,11 @@ class AudioMCQModelConfig(ModelConfig):
     revision: str | None = None
     tensor_parallel_size: int = 1
     data_parallel_size: int = 1
+    base_url: str | None = None
+    api_key_env: str | None = None
+    num_concurrent: int = 4
+    timeout: float = 300.0
+    max_retries: int = 5
 
     @classmethod
     def from_args(cls, args: str) -> AudioMCQModelConfig:
@@ -81,6 +88,21 @@ def _backend(config: AudioMCQModelConfig) -> Any:
             tensor_parallel_size=config.tensor_parallel_size,
             data_parallel_size=config.data_parallel_size,
             **common,
+        )
+    if config.backend == "api":
+        from audiomcq_plugins.models.api import APIAudioLM
+
+        if not config.base_url:
+            raise ValueError("backend=api needs base_url=http://HOST:PORT/v1 (the server)")
+        return APIAudioLM(
+            config.base_url,
+            config.model_name,
+            api_key_env=config.api_key_env,
+            num_concurrent=config.num_concurrent,
+            timeout=config.timeout,
+            max_retries=config.max_retries,
+            max_new_tokens=common["max_new_tokens"],
+            system_prompt=config.system_prompt,
         )
     if config.backend != "hf":
         raise ValueError(f"backend must be one of {BACKENDS}, not {config.backend!r}")
