@@ -653,3 +653,25 @@ def test_task_dir_bad_options_are_one_line(args, pattern, capsys):
     err = _one_clear_error(capsys, rc, pattern)
     errors = [line for line in err.splitlines() if "error:" in line]
     assert len(errors) == 1, err  # argparse prints its usage before its one error line
+
+
+def test_eval_device_in_model_args_and_flag_disagreeing_is_one_line(capsys):
+    args = "pretrained=/nonexistent/x,device=cpu"
+    rc = main(["eval", "--model", "audiomcq-hf", "--model_args", args, "--device", "cuda:0",
+               "--tasks", "mmar"])  # fmt: skip
+    err = _one_clear_error(capsys, rc, r"device given twice: --model_args device=cpu and --device")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_eval_harness_arguments_in_model_args_become_lm_eval_flags():
+    """lm-eval passes --device (default cuda:0) and --batch_size to every model: the same key
+    in --model_args alone would collide; it is moved to the flag."""
+    from audiomcq_plugins.cli.preflight import move_harness_args
+
+    argv = ["--model", "hf", "--model_args", "pretrained=x,device=cpu,batch_size=4", "--tasks", "t"]
+    moved = move_harness_args(argv)
+    assert moved[:6] == ["--model", "hf", "--model_args", "pretrained=x", "--tasks", "t"]
+    assert moved[6:] == ["--device", "cpu", "--batch_size", "4"]
+    same = ["--model_args", "device=cpu", "--device", "cpu"]
+    assert move_harness_args(same) == ["--model_args", "", "--device", "cpu"]
+    assert move_harness_args(["--tasks", "t"]) == ["--tasks", "t"]

@@ -30,8 +30,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from audiomcq_plugins.cli import CLIError
-    from audiomcq_plugins.cli.preflight import check_model_args, check_model_path, check_task_data
+    from audiomcq_plugins.cli.preflight import (
+        check_model_args,
+        check_model_path,
+        check_task_data,
+        move_harness_args,
+    )
 
+    args.extra = move_harness_args(args.extra)
     check_model_args(args.extra)
     check_model_path(args.extra)
     check_task_data(args.extra, args.data_dir)

@@ -101,3 +101,35 @@ def _metadata(argv: Sequence[str]) -> dict:
     except json.JSONDecodeError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+#: lm-eval passes these to every model from its own flags, with defaults (``--device`` is
+#: ``cuda:0``), so the same key in ``--model_args`` alone collides ("got multiple values").
+HARNESS_FLAGS = ("device", "batch_size", "max_batch_size")
+
+
+def move_harness_args(argv: Sequence[str]) -> list[str]:
+    """``--model_args ...,device=cpu`` without ``--device`` -> ``--device cpu`` (and so for
+    ``batch_size`` / ``max_batch_size``), as a user of the model would expect; the same key in
+    both places with different values is an error naming both."""
+    import re
+
+    argv = list(argv)
+    model_args = _option(argv, "--model_args")
+    if not model_args:
+        return argv
+    kept = model_args
+    for key in HARNESS_FLAGS:
+        match = re.search(rf"(?:^|,)\s*{key}=([^,]*)", kept)
+        if match is None:
+            continue
+        value, flag = match.group(1).strip(), f"--{key}"
+        given = _option(argv, flag)
+        if given is not None and given != value:
+            raise CLIError(
+                f"{key} given twice: --model_args {key}={value} and {flag} {given}; keep one"
+            )
+        kept = (kept[: match.start()] + kept[match.end() :]).strip(",")
+        if given is None:
+            argv += [flag, value]
+    return [kept if a == model_args else a for a in argv] if kept != model_args else argv
