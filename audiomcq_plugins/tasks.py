@@ -16,6 +16,7 @@ metrics (its :attr:`Variant.options` reach the loader as task metadata).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,10 +107,36 @@ class TaskDef:
     groups: tuple[str, ...] = ()
 
 
+_WARNED: set[str] = set()
+
+
+def _warn_unreported_breakdowns(spec: Any) -> None:
+    """Once per plugin benchmark: breakdown fields without declared values get no per-value
+    metric in any harness (``audiomcq score`` still reports them). The built-ins' choices are
+    documented in docs/benchmarks.md."""
+    missing = [f for f in spec.breakdowns if f not in spec.breakdown_values]
+    if missing and spec.name not in _WARNED:
+        _WARNED.add(spec.name)
+        warnings.warn(
+            f"benchmark {spec.name!r}: breakdown field(s) {', '.join(missing)} have no "
+            "breakdown_values, so harness tasks report no acc_<field>_<value> for them "
+            "(audiomcq score does); declare breakdown_values in its BenchmarkSpec to get them",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def _benchmark_specs(builtin_only: bool) -> list[Any]:
     """Registered benchmarks, in registration order (built-ins first)."""
     entries = plugins.registry("benchmarks").entries.values()
-    return [e.value for e in entries if not builtin_only or e.plugin in plugins.BUILTIN_PLUGINS]
+    specs = []
+    for e in entries:
+        if e.plugin in plugins.BUILTIN_PLUGINS:
+            specs.append(e.value)
+        elif not builtin_only:
+            _warn_unreported_breakdowns(e.value)
+            specs.append(e.value)
+    return specs
 
 
 def task_def(spec: Any, variant: Variant) -> TaskDef:

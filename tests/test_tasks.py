@@ -85,3 +85,30 @@ def test_spec_errors_name_the_field(overrides, message):
             layout="x.json",
             **overrides,
         )
+
+
+def test_a_plugin_breakdown_without_values_is_warned_once(fresh_plugins, monkeypatch):
+    from audiomcq_plugins import hookimpl, tasks
+
+    monkeypatch.setattr(tasks, "_WARNED", set())
+    spec = BenchmarkSpec(
+        name="plugin_bench", family="anything", split="test", description="",
+        reader=lambda *a: [], metadata=("x.json",), layout="x.json",
+        breakdowns=("habitat", "site"), breakdown_values={"habitat": ("forest",)},
+    )  # fmt: skip
+
+    class Plugin:
+        @hookimpl
+        def register_benchmarks(self, register):
+            register(spec.name, spec)
+
+    plugins.register_plugin(Plugin(), name="breakdown-plugin")
+    with pytest.warns(UserWarning, match=r"'plugin_bench': breakdown field\(s\) site have no"):
+        names = {t.name for t in task_defs()}
+    assert "plugin_bench" in names
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per benchmark, and never for the built-ins
+        task_defs()
+        task_defs(builtin_only=True)
