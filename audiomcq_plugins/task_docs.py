@@ -127,7 +127,11 @@ def load_rows(**kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         options["data_dir"] = kwargs["data_dir"]
     loaded = spec.load(source, **options)
     ac = subsets.item_labels(
-        name, loaded.items, kwargs.get("contribution_labels"), loaded.content_hash
+        name,
+        loaded.items,
+        kwargs.get("contribution_labels"),
+        loaded.content_hash,
+        prompt_format=settings["prompt_format"],
     )
     subset = subsets.check_subset(kwargs.get("subset"), name, ac)
     shard = subsets.parse_shard(kwargs.get("shard"))

@@ -191,3 +191,21 @@ def test_runs_differing_only_in_prefetch_encoder_are_one_voter(tmp_path):
     same = run("pretrained=/m,prefetch_encoder=False,batch_size=4")
     assert same.identity == run("pretrained=/m").identity == "audiomcq-hf(pretrained=/m)"
     assert run("pretrained=/m,dtype=bfloat16").identity != same.identity
+
+
+def test_labels_made_unusually_are_warned_about():
+    import warnings
+
+    from audiomcq_plugins.contribution.subsets import warn_unusual_labels
+
+    paper = {"kind": "audio", "name": "a", "silence": {"audio": "silence", "ablation_seconds": 30}}
+    text = {"kind": "text", "name": "t", "silence": {"audio": "none", "ablation_seconds": 30.0}}
+    head = {"benchmark": {"prompt_format": "r1aqa"}, "probes": [paper, text]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_unusual_labels("l.jsonl", head, "r1aqa")  # the paper's setting: silent
+    with pytest.warns(UserWarning, match="voted with prompt format 'r1aqa', but this task"):
+        warn_unusual_labels("l.jsonl", head, "mmau")
+    clip = {**paper, "silence": {"audio": "silence", "ablation_seconds": "clip"}}
+    with pytest.warns(UserWarning, match=r"another ablation than the paper's 30 s .*a: \{"):
+        warn_unusual_labels("l.jsonl", {**head, "probes": [clip, text]}, "r1aqa")

@@ -9,6 +9,7 @@ item, and when its header records a benchmark content hash, the benchmark's must
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,18 +44,51 @@ def labels_path(option: Any, benchmark: str) -> str | None:
     )
 
 
+#: The paper's silent probe: 30 s of silence in place of the clip.
+PAPER_ABLATION = {"audio": "silence", "ablation_seconds": 30.0}
+
+
+def warn_unusual_labels(path: str, head: dict[str, Any], prompt_format: str | None) -> None:
+    """Warn when labels were made with another prompt format than the task renders, or with
+    another ablation than the paper's 30 s of silence: the subsets are then not the ones a
+    reader of the paper expects."""
+    made = (head.get("benchmark") or {}).get("prompt_format")
+    if prompt_format and made and made != prompt_format:
+        warnings.warn(
+            f"labels {path} were voted with prompt format {made!r}, but this task renders "
+            f"{prompt_format!r}: the voters saw other prompts than the ones evaluated",
+            UserWarning,
+            stacklevel=3,
+        )
+    other = [
+        f"{p.get('name') or p.get('model')}: {p.get('silence')}"
+        for p in head.get("probes") or []
+        if p.get("kind") == "audio" and p.get("silence") not in (None, PAPER_ABLATION)
+    ]
+    if other:
+        warnings.warn(
+            f"labels {path} were voted with another ablation than the paper's 30 s of silence "
+            f"({'; '.join(other)}): their weak/strong split may differ from the paper's",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def item_labels(
     benchmark: str,
     items: Sequence[Any],
     option: Any = None,
     content_hash: str | None = None,
+    prompt_format: str | None = None,
 ) -> dict[str, str] | None:
-    """``{id: weak|strong}`` for every item, or None when no labels are available."""
+    """``{id: weak|strong}`` for every item, or None when no labels are available; labels made
+    unusually are warned about (:func:`warn_unusual_labels`)."""
     path = labels_path(option, benchmark)
     if path is None:
         shipped = {it.id: it.audio_contribution for it in items if it.audio_contribution}
         return shipped if shipped else None
     head, found = labels_mod.read(path)
+    warn_unusual_labels(path, head, prompt_format)
     recorded = (head.get("benchmark") or {}).get("content_hash")
     if recorded and content_hash and recorded != content_hash:
         raise VoteError(
