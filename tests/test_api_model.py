@@ -327,3 +327,51 @@ def test_lighteval_through_the_api_gives_the_hf_answers(env, server, tmp_path):
     assert {e["auth"] for e in server.log} == {f"Bearer {KEY}"}
     with pytest.raises(ValueError, match="backend=api needs base_url"):
         AudioMCQModel(AudioMCQModelConfig(model_name="m", backend="api"))
+
+
+def test_a_base_url_without_http_is_one_clear_error():
+    for bad in ("localhost:8000/v1", "ftp://127.0.0.1:8000/v1"):
+        with pytest.raises(
+            APIError, match=r"must start with http:// or https://.*e\.g\. base_url="
+        ):
+            APIAudioLM(bad, "m")
+
+
+def test_an_unreachable_server_fails_within_its_retries():
+    from tests.test_scale_eval import free_port
+
+    model = APIAudioLM(f"http://127.0.0.1:{free_port()}/v1", "m", max_retries=2, backoff=0.01)
+    started = time.monotonic()
+    with pytest.raises(APIError, match=r"failed 3 times \(last: connection failed"):
+        model.generate([AudioRequest("hi")])
+    assert time.monotonic() - started < 30
+
+
+def test_an_html_error_page_is_reported_as_its_text():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    page = b"<html><head><title>400 Bad Request</title><style>h1{}</style></head>"
+    page += b"<body><h1>Bad Request</h1><p>nginx says no</p></body></html>"
+
+    class Proxy(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):  # noqa: N802
+            self.send_response(400)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        model = APIAudioLM(f"http://127.0.0.1:{httpd.server_address[1]}/v1", "m", max_retries=0)
+        with pytest.raises(APIError) as exc:
+            model.generate([AudioRequest("hi")])
+    finally:
+        httpd.shutdown()
+    assert "HTTP 400: 400 Bad Request Bad Request nginx says no" in str(exc.value)
+    assert "<" not in str(exc.value)

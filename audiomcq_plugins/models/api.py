@@ -139,6 +139,11 @@ class APIAudioLM:
         max_tokens_field: str = "max_tokens",
         seed: int | None = None,
     ) -> None:
+        if not str(base_url).startswith(("http://", "https://")):
+            raise APIError(
+                f"base_url={base_url!r} must start with http:// or https:// and usually ends "
+                "in /v1, e.g. base_url=http://127.0.0.1:8000/v1"
+            )
         key = None
         if api_key_env:
             key = os.environ.get(api_key_env)

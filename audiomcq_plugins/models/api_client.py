@@ -14,6 +14,7 @@ import http.client
 import json
 import logging
 import random
+import re
 import threading
 import time
 import urllib.error
@@ -134,12 +135,21 @@ class JSONClient:
             return None, None, f"connection dropped ({type(exc).__name__}: {exc})"
 
 
+def readable(body: str) -> str:
+    """A server's error body as one line: an HTML error page (a proxy's, a gateway's) without
+    its markup, whitespace collapsed."""
+    if re.search(r"<(html|body|head|title|h1)\b", body, re.I):
+        body = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", body)
+        body = re.sub(r"<[^>]+>", " ", body)
+    return " ".join(body.split())
+
+
 def _short(status: int | None, text: str) -> str:
-    return f"HTTP {status}: {text[:200]}" if status is not None else text
+    return f"HTTP {status}: {readable(text)[:200]}" if status is not None else text
 
 
 def _final_message(url: str, status: int, body: str) -> str:
-    excerpt = body[:BODY_EXCERPT]
+    excerpt = readable(body)[:BODY_EXCERPT]
     if status in (401, 403):
         return (
             f"{url} refused the credentials (HTTP {status}): set the environment variable named "
