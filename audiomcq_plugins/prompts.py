@@ -11,6 +11,7 @@ Built-in formats (exact texts in each function's docstring and in ``docs/scoring
 - ``mmar``: the MMAR authors' suggested prompt (one choice per line).
 - ``mmsu``: the official MMSU letter prompt (generalised to 2-8 choices).
 - ``lettered``: a generic lettered prompt ("A. ...", one per line) for 2-8 choices.
+- ``airbench``: AIR-Bench Foundation's official prompt (missing options printed ``None``).
 """
 
 from __future__ import annotations
@@ -114,7 +115,35 @@ def lettered(question: str, choices: Sequence[str]) -> str:
     return f"{question}\n{_lettered_lines(_check(choices))}\nAnswer with the option's letter."
 
 
+AIRBENCH_INSTRUCTION = (
+    "Choose the most suitable answer from options A, B, C, and D to respond the question in "
+    "next line, you may only choose A or B or C or D."
+)
+
+
+def airbench(question: str, choices: Sequence[str]) -> str:
+    """AIR-Bench Foundation's official prompt (``Inference_Foundation.py``), exactly::
+
+        Choose the most suitable answer from options A, B, C, and D to respond the question in next line, you may only choose A or B or C or D.
+        {question}
+        A. {choice_a}
+        B. {choice_b}
+        C. {choice_c}
+        D. {choice_d}
+
+    Always four lines of options: a missing option is printed ``None``, as the script does.
+    Items with more than four options have no official prompt and are refused.
+    """  # noqa: E501
+    choices = _check(choices)
+    if len(choices) > 4:
+        raise ValueError(f"the airbench prompt takes 2 to 4 choices, got {len(choices)}")
+    padded = [*choices, *(["None"] * (4 - len(choices)))]
+    lines = "\n".join(f"{letter}. {c}" for letter, c in zip("ABCD", padded, strict=True))
+    return f"{AIRBENCH_INSTRUCTION}\n{question}\n{lines}"
+
+
 FORMATS: dict[str, Callable[[str, Sequence[str]], str]] = {
+    "airbench": airbench,
     "r1aqa": r1aqa,
     "mmau": mmau,
     "mmar": mmar,

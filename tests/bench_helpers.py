@@ -18,6 +18,7 @@ CONTRACT_TASKS = (
     "dcase2026_task5_dev",
     "audiomcq",
     "audiomcq_synth",
+    "air_bench_foundation",
 )
 
 

@@ -18,6 +18,7 @@ NAMES = {
     "audiomcq_strongac_geminicot",
     "dcase2026_task5_dev",
     "audiomcq_synth",
+    "air_bench_foundation",
 }
 
 

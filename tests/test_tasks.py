@@ -112,3 +112,13 @@ def test_a_plugin_breakdown_without_values_is_warned_once(fresh_plugins, monkeyp
         warnings.simplefilter("error")  # once per benchmark, and never for the built-ins
         task_defs()
         task_defs(builtin_only=True)
+
+
+def test_no_harness_tag_is_a_task_name():
+    """A tag named like a task shadows it in lm-eval's index (``--tasks audiomcq`` would run
+    every task of the tag) and in lmms-eval's."""
+    from audiomcq_plugins.integrations.lm_eval.task_yaml import TAGS
+    from audiomcq_plugins.integrations.lmms_eval.task_yaml import TAG
+
+    names = {t.name for t in task_defs()} | set(groups())
+    assert not ({*TAGS.values(), TAG} & names)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from audiomcq_plugins import hookimpl
-from audiomcq_plugins.benchmarks import audiomcq, dcase, mmar, mmau, mmsu, synth
+from audiomcq_plugins.benchmarks import air_bench, audiomcq, dcase, mmar, mmau, mmsu, synth
 
 BUILTIN_SPECS = (
     *mmau.SPECS,
@@ -14,6 +14,7 @@ BUILTIN_SPECS = (
     *mmsu.SPECS,
     *audiomcq.SPECS,
     *dcase.SPECS,
+    *air_bench.SPECS,
     *synth.SPECS,
 )
 

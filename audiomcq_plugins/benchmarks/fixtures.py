@@ -235,6 +235,44 @@ def _dcase(out: Path, n: int, seed: int, max_seconds: float, quirks: bool) -> Pa
     return out
 
 
+def _air_bench(out: Path, n: int, seed: int, max_seconds: float, quirks: bool) -> Path:
+    """``Foundation/Foundation_meta.json`` + ``Foundation/<task>_<dataset>/``: items of two
+    sub-tasks, some with two options (``choice_c``/``choice_d`` null or absent), and one
+    ``Audio_Grounding`` item whose metadata names a ``.wav`` that exists as ``.flac``."""
+    from audiomcq_plugins.benchmarks.air_bench import SUBSETS, TASKS
+
+    records = []
+    for i, (ex, audio) in enumerate(_examples(n, seed, max_seconds)):
+        task = next(t for t in TASKS if SUBSETS[i % 3].startswith(t))
+        subset = SUBSETS[i % 3] if i % 5 != 4 else "Audio_Grounding_AudioGrounding"
+        task = "Audio_Grounding" if i % 5 == 4 else task
+        name = f"clip_{seed}_{i:05d}.wav"
+        on_disk = name[:-3] + "flac" if task == "Audio_Grounding" else name
+        path = out / "Foundation" / subset / on_disk
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_audio(path, audio, SAMPLE_RATE, subtype="PCM_16")
+        choices = ex["choices"][:2] if i % 4 == 1 else ex["choices"][:4]
+        if ex["answer"] not in choices:
+            choices = [ex["answer"], *choices[1:]]
+        rec = {
+            "uniq_id": 1000 * seed + i,
+            "path": name,
+            "question": ex["question"],
+            "answer_gt": ex["answer"],
+            "task_name": task,
+            "dataset_name": subset[len(task) + 1 :],
+        }
+        for column, text in zip(
+            ("choice_a", "choice_b", "choice_c", "choice_d"), choices, strict=False
+        ):
+            rec[column] = text
+        if len(choices) == 2 and i % 8 == 1:
+            rec["choice_c"] = rec["choice_d"] = None
+        records.append(rec)
+    _write_json(out / "Foundation" / "Foundation_meta.json", records)
+    return out
+
+
 def _synth(out: Path, n: int, seed: int, max_seconds: float, quirks: bool) -> Path:
     synth.generate(out, n=n, seed=seed, max_seconds=max_seconds)
     return out
@@ -248,6 +286,7 @@ WRITERS: dict[str, Callable[..., Path]] = {
     "audiomcq": _audiomcq,
     "audiomcq_strongac_geminicot": _strongac,
     "dcase2026_task5_dev": _dcase,
+    "air_bench_foundation": _air_bench,
     "audiomcq_synth": _synth,
 }
 

@@ -22,6 +22,7 @@ from audiomcq_plugins.scoring.formats import FORMATS, InputError, score_file, sc
 from audiomcq_plugins.scoring.matchers import (
     SCORERS,
     Verdict,
+    airbench_official,
     mmau_official,
     mmsu_official,
     r1aqa_official,
@@ -37,6 +38,7 @@ __all__ = [
     "Report",
     "Verdict",
     "aggregate",
+    "airbench_official",
     "format_table",
     "mmau_official",
     "mmsu_official",

@@ -7,6 +7,8 @@ Built-ins, registered through ``register_scorers``:
 - ``mmsu-official``: the MMSU letter rule, including the items it drops.
 - ``r1aqa-official``: R1-AQA / AudioMCQ evaluation: first one-line ``<answer>`` tag, else the
   whole output, then ``string_match``.
+- ``airbench-official``: AIR-Bench Foundation's letter rule (first or second-to-last
+  character), including the outputs it leaves out of its totals.
 - ``strict``: exactly one option or unparsed (:func:`audiomcq_plugins.scoring.extract.resolve`).
 """
 
@@ -129,6 +131,33 @@ def mmsu_official(prediction: object, choices: Sequence[str | None], answer: str
     )
 
 
+# --- AIR-Bench Foundation ---------------------------------------------------------------------
+
+
+def airbench_letter(prediction: object) -> str | None:
+    """The letter ``score_foundation.py`` reads: the MMSU rule (:func:`mmsu_letter`: the
+    output stripped, newlines removed, then its first character if it is A-D, else its
+    second-to-last), with one difference: an empty output or the text ``None`` is left out of
+    the totals like an unreadable one (None), where MMSU counts it wrong."""
+    letter = mmsu_letter(prediction)
+    return None if letter in (MMSU_DROP, MMSU_NONE) else letter
+
+
+def airbench_official(prediction: object, choices: Sequence[str], answer: str) -> Verdict:
+    """AIR-Bench Foundation official scoring: correct iff :func:`airbench_letter` is the letter
+    of the first option equal to the answer text. An output without a letter is left out of
+    the totals (the script's ``fail_num``); a letter beyond the options (C of two) is counted,
+    and wrong."""
+    letter = airbench_letter(prediction)
+    if letter is None:
+        return DROPPED
+    i = "ABCD".index(letter)
+    gold = next((k for k, c in enumerate(choices) if c == answer), None)
+    if gold is None:  # the script exits here; our loaders guarantee the answer is an option
+        gold = next((k for k, c in enumerate(choices) if key(c) == key(answer)), -1)
+    return Verdict(correct=i == gold, parsed=True, choice=i if i < len(choices) else None)
+
+
 # --- strict ------------------------------------------------------------------------------------
 
 
@@ -144,6 +173,7 @@ def strict(prediction: object, choices: Sequence[str], answer: str) -> Verdict:
 
 
 SCORERS = {
+    "airbench-official": airbench_official,
     "mmau-official": mmau_official,
     "mmsu-official": mmsu_official,
     "r1aqa-official": r1aqa_official,
