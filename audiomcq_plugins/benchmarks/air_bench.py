@@ -119,6 +119,7 @@ AIR_BENCH_FOUNDATION = BenchmarkSpec(
     hub_audio=("Foundation/*",),
     revision="github:OFA-Sys/AIR-Bench (scripts at d5c1bdf)",
     default_prompt="airbench",
+    groups=("audio_mcq_suite",),
     official_scorer="airbench-official",
     breakdowns=("domain", "task_name", "subset"),
     breakdown_values={

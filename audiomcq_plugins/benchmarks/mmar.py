@@ -36,7 +36,7 @@ MMAR = BenchmarkSpec(
         "category": ("Signal Layer", "Perception Layer", "Semantic Layer", "Cultural Layer"),
     },
     score_format="mmar",
-    groups=("audio_mcq",),
+    groups=("audio_mcq", "audio_mcq_suite"),
     source_layout=SourceLayout(
         fields={
             "id": "id",

@@ -50,7 +50,7 @@ MMSU = BenchmarkSpec(
     breakdowns=("category", "sub-category", "sub-sub-category", "task_name"),
     breakdown_values={"category": ("perception", "reasoning")},
     score_format="mmsu",
-    groups=("audio_mcq",),
+    groups=("audio_mcq", "audio_mcq_suite"),
     source_layout=SourceLayout(
         fields={
             "id": "id",
