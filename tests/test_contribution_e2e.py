@@ -90,7 +90,7 @@ def test_shards_merge_into_the_labels_of_one_run(env, labelled):
                    "--log_samples", "--output_path", str(d)))  # fmt: skip
         dirs.append(str(d))
     out = env["root"] / "sharded.jsonl"
-    other = str(env["root"] / "a.work" / "probes" / "1")
+    (other,) = map(str, (env["root"] / "a.work" / "probes").glob("1-*"))  # the second probe
     finish(cli("contribution", "label", "--benchmark", "audiomcq_synth", "--rule", "1/2",
                "--from-samples", *dirs, other, "--out", str(out)))  # fmt: skip
     assert out.read_text().splitlines()[1:] == labelled.read_text().splitlines()[1:]

@@ -209,3 +209,20 @@ def test_labels_made_unusually_are_warned_about():
     clip = {**paper, "silence": {"audio": "silence", "ablation_seconds": "clip"}}
     with pytest.warns(UserWarning, match=r"another ablation than the paper's 30 s .*a: \{"):
         warn_unusual_labels("l.jsonl", {**head, "probes": [clip, text]}, "r1aqa")
+
+
+def test_a_retrained_checkpoint_at_the_same_path_is_asked_again(tmp_path):
+    import os
+
+    from audiomcq_plugins.contribution.runner import ProbeSpec, checkpoint_stamp
+
+    ckpt = tmp_path / "model"
+    ckpt.mkdir()
+    (ckpt / "model.safetensors").write_bytes(b"one")
+    spec = ProbeSpec.parse(f"audiomcq-hf:pretrained={ckpt},batch_size=4", "audio")
+    before = spec.key("mmar", "30s")
+    assert before == spec.key("mmar", "30s")
+    (ckpt / "model.safetensors").write_bytes(b"two!")
+    os.utime(ckpt / "model.safetensors", ns=(1, 1))
+    assert spec.key("mmar", "30s") != before
+    assert checkpoint_stamp("pretrained=Qwen/Qwen2-Audio-7B-Instruct") is None  # a Hub id

@@ -3,14 +3,17 @@
 Each probe runs ``audiomcq eval`` (lm-eval's own CLI with our tasks and models) in a subprocess
 on ``<task>_silent`` (audio models) or ``<task>_text`` (text-only models) with
 ``--log_samples`` into ``WORK/probes/<n>`` and lm-eval's request cache in ``WORK/cache/<n>``
-(every answer is kept as it is produced). A probe whose run finished is appended to
-``WORK/log.jsonl``; a rerun skips it, and a probe killed mid-way restarts from its cache. The
+(every answer is kept as it is produced), both named by the probe's key. A probe whose run
+finished is appended to ``WORK/log.jsonl``; a rerun skips it, and a probe killed mid-way
+restarts from its cache. The key holds a stamp of a local checkpoint's files, so a model
+retrained at the same path is asked again. The
 labels are then voted from those sample logs exactly as ``--from-samples`` votes, so the same
 answers always give the same file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -55,7 +58,25 @@ class ProbeSpec:
         return cls(model, args, kind)
 
     def key(self, task: str, silence: str) -> str:
-        return json.dumps([self.model, self.args, self.kind, task, silence])
+        """What a finished probe is remembered by: the model, its arguments, the task, the
+        ablation and, for a local checkpoint, :func:`checkpoint_stamp` (a retrained model at
+        the same path is asked again)."""
+        stamp = checkpoint_stamp(self.args)
+        return json.dumps([self.model, self.args, self.kind, task, silence, stamp])
+
+
+def checkpoint_stamp(model_args: str) -> str | None:
+    """A digest of the names, sizes and modification times of the files of the local
+    checkpoint ``pretrained=`` names (None for a Hub id: its ``revision=`` identifies it)."""
+    args = dict(part.partition("=")[::2] for part in model_args.split(",") if part)
+    where = args.get("pretrained")
+    path = Path(where).expanduser() if where else None
+    if path is None or not path.is_dir():
+        return None
+    files = sorted(
+        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in path.iterdir() if p.is_file()
+    )
+    return hashlib.sha256(json.dumps(files).encode()).hexdigest()[:16]
 
 
 def _done(log: Path) -> dict[str, str]:
@@ -136,7 +157,9 @@ def label(
         if key in done:
             dirs.append(Path(done[key]))
             continue
-        out_dir, cache = work / "probes" / str(n), work / "cache" / str(n)
+        # per key: a changed model never reads another model's cached answers
+        slot = f"{n}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+        out_dir, cache = work / "probes" / slot, work / "cache" / slot
         shutil.rmtree(out_dir, ignore_errors=True)  # a killed run's partial output
         cache.parent.mkdir(parents=True, exist_ok=True)
         meta = {**(metadata or {}), **(SILENCE[silence] if spec.kind == "audio" else {})}
