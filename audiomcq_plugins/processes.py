@@ -158,3 +158,15 @@ class DrainBeforeEnd:
     def end(self) -> None:
         drain_collectives()
         super().end()  # type: ignore[misc]
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(130)
+
+
+def exit_quietly_on_interrupt() -> None:
+    """In a process our command started (a training process): Ctrl-C or SIGTERM end it with
+    status 130 and no traceback, however far its imports have got; the command prints the one
+    line."""
+    signal.signal(signal.SIGINT, _exit_quietly)
+    signal.signal(signal.SIGTERM, _exit_quietly)

@@ -77,5 +77,5 @@ def test_train_sft(how, tmp_path):
 
     config = recipe(tmp_path, "qwen2.5-omni", trl_data(tmp_path / "d"), max_steps=100000)
     cmd = [sys.executable, "-m", "audiomcq_plugins", "train", "sft", "--config", str(config)]
-    err = _interrupt(cmd, "integrations.trl.sft", how, tmp_path, subprocess_env())
+    err = _interrupt(cmd, "integrations.trl.launch", how, tmp_path, subprocess_env())
     assert err.strip().splitlines()[-1].startswith("audiomcq train: interrupted"), err

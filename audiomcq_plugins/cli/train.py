@@ -9,8 +9,9 @@
 
 ``sft``/``grpo`` behave like ``trl sft``/``trl grpo``: recipe keys are defaults, flags override,
 an ``env:`` block is exported, keys no trainer knows go to ``accelerate launch``; they launch
-``accelerate launch -m audiomcq_plugins.integrations.trl.{sft,grpo}`` after validating a local
-dataset, so a data problem is reported once, before any process starts.
+``accelerate launch -m audiomcq_plugins.integrations.trl.launch {sft,grpo}`` after validating a
+local dataset, so a data problem is reported once, before any process starts. Ctrl-C or SIGTERM
+end the training processes quietly and the command in one line (status 130).
 """
 
 from __future__ import annotations
@@ -72,8 +73,17 @@ def run_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
+#: How ``accelerate launch`` ends after terminating its training process on Ctrl-C / SIGTERM.
+INTERRUPTED_EXITS = (130, 128 + 15)
+
+
 def run_stage(args: argparse.Namespace) -> int:
-    launch(args.stage, list(args.extra))
+    try:
+        launch(args.stage, list(args.extra))
+    except SystemExit as exc:
+        if exc.code in INTERRUPTED_EXITS:  # accelerate stopped its child: our one line, 130
+            raise KeyboardInterrupt from None
+        raise
     return 0
 
 
@@ -107,7 +117,8 @@ def launch(stage: str, argv: list[str]) -> None:
     launch_args = resolve_accelerate_config_argument(config_remaining + cli_remaining)
     script_argv = _without(argv, cli_remaining)
     try:
-        launch_command(launch_parser.parse_args([*launch_args, "-m", module, *script_argv]))
+        entry = ["-m", "audiomcq_plugins.integrations.trl.launch", stage]
+        launch_command(launch_parser.parse_args([*launch_args, *entry, *script_argv]))
     except subprocess.CalledProcessError as exc:  # the child printed its own error
         raise CLIError(
             f"train {stage}: the training process exited with status {exc.returncode} "
