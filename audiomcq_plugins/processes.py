@@ -161,6 +161,10 @@ class DrainBeforeEnd:
 
 
 def _exit_quietly(signum: int, frame: object) -> None:
+    # Once: a second signal (the launcher's SIGTERM after the group's Ctrl-C) would otherwise
+    # raise again inside the interpreter's exit handlers and print their traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise SystemExit(130)
 
 
