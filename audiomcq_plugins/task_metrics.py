@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,3 +105,21 @@ def applicable(metrics: dict[str, Any]) -> dict[str, Any]:
     """``metrics`` without the ones that do not apply to the document (NaN), for harnesses
     whose means count every value they are given."""
     return {k: v for k, v in metrics.items() if not (isinstance(v, float) and math.isnan(v))}
+
+
+#: The metrics a task group reports, weighted by its members' sizes.
+GROUP_METRICS = ("acc", "acc_official")
+
+
+def group_yaml(header: str, name: str, members: Iterable[str], version: str) -> str:
+    """A lm-eval-style group YAML (lm-eval and lmms-eval read the same) reporting the
+    size-weighted :data:`GROUP_METRICS` over its members."""
+    metrics = "".join(
+        f"  - metric: {m}\n    aggregation: mean\n    weight_by_size: true\n" for m in GROUP_METRICS
+    )
+    return (
+        f"{header}group: {name}\n"
+        f"task: [{', '.join(members)}]\n"
+        f"aggregate_metric_list:\n{metrics}"
+        f"metadata:\n  version: {version}\n"
+    )

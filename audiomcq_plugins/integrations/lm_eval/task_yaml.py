@@ -13,9 +13,10 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from audiomcq_plugins import task_metrics
 from audiomcq_plugins.cache import rendered_dir
 from audiomcq_plugins.integrations.lm_eval import TASK_DIR
-from audiomcq_plugins.task_metrics import PERMUTATIONS, MetricSpec, task_metrics
+from audiomcq_plugins.task_metrics import PERMUTATIONS, MetricSpec
 from audiomcq_plugins.tasks import TaskDef, groups, task_defs
 
 MODULE = "audiomcq_plugins.integrations.lm_eval.tasks"
@@ -71,7 +72,9 @@ def generate_yaml(task: TaskDef) -> str:
     """A generation task: the benchmark's prompt, free-text answer and every metric of
     :func:`audiomcq_plugins.task_metrics.task_metrics`. A text-only variant (audio ``none``)
     has no ``doc_to_audio``."""
-    metrics = "".join(_metric(m.name, m.higher, _aggregation(m)) for m in task_metrics(task))
+    metrics = "".join(
+        _metric(m.name, m.higher, _aggregation(m)) for m in task_metrics.task_metrics(task)
+    )
     return (
         f"{HEADER}task: {task.name}\n"
         f"tag: [{TAGS['generate']}]\n"
@@ -113,14 +116,7 @@ def loglik_yaml(task: TaskDef) -> str:
 
 def group_yaml(name: str, members: Iterable[str]) -> str:
     """A group reporting size-weighted ``acc`` and ``acc_official`` over its members."""
-    return (
-        f"{HEADER}group: {name}\n"
-        f"task: [{', '.join(members)}]\n"
-        "aggregate_metric_list:\n"
-        "  - metric: acc\n    aggregation: mean\n    weight_by_size: true\n"
-        "  - metric: acc_official\n    aggregation: mean\n    weight_by_size: true\n"
-        f"metadata:\n  version: {VERSION}\n"
-    )
+    return task_metrics.group_yaml(HEADER, name, members, VERSION)
 
 
 RENDERERS = {"generate": generate_yaml, "loglik": loglik_yaml}

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from audiomcq_plugins import task_metrics
 from audiomcq_plugins.cache import rendered_dir
 from audiomcq_plugins.integrations.lmms_eval.compat import MARKER
-from audiomcq_plugins.task_metrics import PERMUTATIONS, MetricSpec, task_metrics
+from audiomcq_plugins.task_metrics import PERMUTATIONS, MetricSpec
 from audiomcq_plugins.tasks import TaskDef, groups, task_defs
 
 MODULE = "audiomcq_plugins.integrations.lmms_eval.tasks"
@@ -69,7 +70,7 @@ def _metadata(task: TaskDef, extra: dict[str, Any]) -> str:
 
 def task_yaml(task: TaskDef, extra: dict[str, Any] | None = None) -> str:
     """One generation task: every metric of :func:`audiomcq_plugins.task_metrics.task_metrics`."""
-    metrics = "".join(_metric(m) for m in task_metrics(task))
+    metrics = "".join(_metric(m) for m in task_metrics.task_metrics(task))
     return (
         f"{HEADER}task: {task.name}\n"
         f"class: !function {MODULE}.AudioMCQTask\n"
@@ -87,14 +88,7 @@ def task_yaml(task: TaskDef, extra: dict[str, Any] | None = None) -> str:
 
 def group_yaml(name: str, members: Iterable[str]) -> str:
     """A group reporting size-weighted ``acc`` and ``acc_official`` over its members."""
-    return (
-        f"{HEADER}group: {name}\n"
-        f"task: [{', '.join(members)}]\n"
-        "aggregate_metric_list:\n"
-        "  - metric: acc\n    aggregation: mean\n    weight_by_size: true\n"
-        "  - metric: acc_official\n    aggregation: mean\n    weight_by_size: true\n"
-        f"metadata:\n  version: {VERSION}\n"
-    )
+    return task_metrics.group_yaml(HEADER, name, members, VERSION)
 
 
 def files(metadata: dict[str, Any] | None = None) -> dict[str, str]:
