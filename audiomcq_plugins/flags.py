@@ -42,3 +42,13 @@ def reject_unknown(owner: str, given: Iterable[str], known: Iterable[str]) -> No
         f"{owner}: unknown argument{'s' if len(unknown) > 1 else ''} {', '.join(hints)}; "
         f"it takes: {', '.join(known)}"
     )
+
+
+def keyword_parameters(cls: type) -> list[str]:
+    """The named keyword parameters of ``cls``'s constructor (what a model takes as
+    arguments; :func:`reject_unknown` checks a run's against them)."""
+    import inspect
+
+    params = inspect.signature(cls.__init__).parameters.values()
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for p in params if p.kind in kinds and p.name != "self"]

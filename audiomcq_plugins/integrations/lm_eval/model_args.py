@@ -5,7 +5,7 @@ reject_unknown`)."""
 
 from __future__ import annotations
 
-import inspect
+from audiomcq_plugins.flags import keyword_parameters
 
 #: Model arguments lm-eval passes to every model (``--batch_size``, ``--max_batch_size``,
 #: ``--device``), whether or not it uses them.
@@ -14,9 +14,7 @@ HARNESS_ARGS = ("batch_size", "max_batch_size", "device")
 
 def parameters(cls: type) -> list[str]:
     """The named keyword parameters of ``cls``'s constructor."""
-    params = inspect.signature(cls.__init__).parameters.values()
-    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return [p.name for p in params if p.kind in kinds and p.name != "self"]
+    return keyword_parameters(cls)
 
 
 def known_arguments(model: str) -> list[str] | None:

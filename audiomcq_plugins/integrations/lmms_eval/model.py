@@ -11,7 +11,6 @@ task's ``max_new_tokens`` and ``until`` apply unless the model's ``max_new_token
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Any
 
@@ -19,19 +18,13 @@ from lmms_eval.api.model import lmms
 from tqdm.auto import tqdm
 
 from audiomcq_plugins.benchmarks.spec import DEFAULT_MAX_NEW_TOKENS
-from audiomcq_plugins.flags import reject_unknown
+from audiomcq_plugins.flags import keyword_parameters, reject_unknown
 from audiomcq_plugins.models.requests import AudioRequest, audio_source
 
 #: Model arguments lmms-eval passes to every model, whether or not it uses them.
 HARNESS_ARGS = ("batch_size", "max_batch_size", "device")
 #: Requests resolved (audio decoded) at a time: memory stays flat on long benchmarks.
 CHUNK = 256
-
-
-def _parameters(cls: type) -> list[str]:
-    params = inspect.signature(cls.__init__).parameters.values()
-    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return [p.name for p in params if p.kind in kinds and p.name != "self"]
 
 
 class _AudioMCQLmms(lmms):
@@ -43,7 +36,7 @@ class _AudioMCQLmms(lmms):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__()
         cls = self.backend_class()
-        known = _parameters(cls)
+        known = keyword_parameters(cls)
         reject_unknown(self.NAME, kwargs, [*known, *HARNESS_ARGS])
         args = {k: v for k, v in kwargs.items() if k in known and v is not None}
         if "batch_size" in args:
