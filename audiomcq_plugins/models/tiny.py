@@ -14,8 +14,10 @@ Architectures:
   ``AutoModelForImageTextToText``/``AutoProcessor`` load it.
 - ``qwen2.5-omni``: a *full* ``Qwen2_5OmniForConditionalGeneration`` checkpoint saved with
   ``enable_audio_output=False`` (thinker only, no talker/token2wav weights), exactly the layout of
-  the real Qwen2.5-Omni repositories minus the speech output. Load it for training and evaluation
-  with ``Qwen2_5OmniThinkerForConditionalGeneration.from_pretrained(dir)`` (no missing keys).
+  the real Qwen2.5-Omni repositories minus the speech output (``spk_dict.pt`` included, so the
+  full class's ``from_pretrained`` loads it too, as lmms-eval's ``qwen2_5_omni`` does). Load it
+  for training and evaluation with
+  ``Qwen2_5OmniThinkerForConditionalGeneration.from_pretrained(dir)`` (no missing keys).
   Its processor, ``Qwen2_5OmniProcessor``, insists on a video processor, which needs torchvision;
   without torchvision ``AutoProcessor.from_pretrained`` fails, so load it with
   :func:`audiomcq_plugins.models.processors.load_processor`, which falls back to an audio-only
@@ -144,10 +146,22 @@ def build_tiny_model(
 
     processor = tokenizer if arch in TEXT_ARCHS else _processor(arch, tokenizer)
     processor.save_pretrained(out)
+    if arch == "qwen2.5-omni":
+        _save_speakers(out)
     (out / "audiomcq_tiny.json").write_text(
         json.dumps({"arch": arch, "seed": seed, "sizes": sizes}, indent=2) + "\n"
     )
     return out
+
+
+def _save_speakers(out: Path) -> None:
+    """``spk_dict.pt``, which ``Qwen2_5OmniForConditionalGeneration.from_pretrained`` requires
+    beside every checkpoint (the real repositories ship one): the same speakers and keys, tiny
+    zero tensors. Unused while the talker is off, as it is here."""
+    import torch
+
+    speaker = {"bos_token": 0, "cond": torch.zeros(1, 8), "ref_mel": torch.zeros(1, 8, 80)}
+    torch.save({name: dict(speaker) for name in ("Chelsie", "Ethan")}, out / "spk_dict.pt")
 
 
 def chat_template(arch: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -110,7 +111,7 @@ def _lm_eval(env, tasks):
     )
 
 
-def _lmms_eval(env, tasks, model="audiomcq-hf", args=None):
+def _lmms_eval(env, tasks, model="audiomcq-hf", args=None, max_new_tokens=4):
     import lmms_eval.models  # noqa: F401
     from lmms_eval.evaluator import simple_evaluate
     from lmms_eval.tasks import TaskManager
@@ -118,7 +119,8 @@ def _lmms_eval(env, tasks, model="audiomcq-hf", args=None):
     ours = task_dir({"data_dir": str(env["data"])})
     return simple_evaluate(
         model=model,
-        model_args=(args or f"pretrained={env['model']},device=cpu") + ",max_new_tokens=4",
+        model_args=(args or f"pretrained={env['model']},device=cpu")
+        + (f",max_new_tokens={max_new_tokens}" if max_new_tokens else ""),
         batch_size=2,
         tasks=list(tasks),
         task_manager=TaskManager(include_path=str(ours)),
@@ -242,52 +244,121 @@ def test_the_lmms_eval_cli_runs_our_model_on_our_mmau(env, tmp_path):
         assert any(n.startswith("acc_task_") for n in names)
 
 
-def _their_qwen2_audio(path):
-    """lmms-eval's own ``qwen2_audio`` simple model, built as its constructor builds it on one
-    GPU but on the CPU: the constructor puts the model on ``cuda:N`` whatever ``device`` says
-    (docs/lmms_eval.md), so it cannot run on a CPU machine as it is. Everything after the
-    constructor (its prompt, audio resampling, generation and decoding) is its own code."""
-    import torch
-    from lmms_eval.api.model import lmms
-    from lmms_eval.models.simple.qwen2_audio import Qwen2_Audio
-    from transformers import AutoProcessor, Qwen2AudioForConditionalGeneration
+#: Put on ``PYTHONPATH``, keeps a batch that lmms-eval's own models send to ``"cuda"`` on the
+#: CPU when there is no GPU; nothing else of theirs changes (see its docstring).
+CUDA_ON_CPU = Path(__file__).parent / "cuda_on_cpu"
 
-    model = Qwen2_Audio.__new__(Qwen2_Audio)
-    lmms.__init__(model)
-    model.add_generation_prompt, model.add_system_prompt, model.simple_prompt = True, True, False
-    model._device, model.device_map = torch.device("cpu"), "cpu"
-    model._model = Qwen2AudioForConditionalGeneration.from_pretrained(
-        str(path), torch_dtype="auto", device_map="cpu"
-    ).eval()
-    model.processor = AutoProcessor.from_pretrained(str(path))
-    model.processor.tokenizer.padding_side = "left"
-    model._tokenizer, model._config = model.processor.tokenizer, model._model.config
-    model.batch_size_per_gpu, model.use_cache, model._rank, model._world_size = 2, True, 0, 1
-    return model
+
+def _their_cli(model, model_args, tasks, include, out, hf_home=None):
+    """The literal ``lmms-eval`` command line with one of lmms-eval's own models; its logged
+    samples and results. Batch size 1: with more, their models read every request of a batch
+    with the first request's task, so ``mmau_test_mini`` batched beside
+    ``mmau_test_mini_silent`` gets silence (docs/lmms_eval.md)."""
+    cmd = [
+        sys.executable, "-m", "lmms_eval", "--model", model, "--force_simple",
+        "--model_args", model_args, "--include_path", str(include), "--tasks", ",".join(tasks),
+        "--batch_size", "1", "--output_path", str(out), "--log_samples",
+    ]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(CUDA_ON_CPU)}
+    if hf_home:
+        env["HF_HOME"] = str(hf_home)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=500, env=env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (results,) = out.rglob("*_results.json")
+    samples = {
+        task: [json.loads(line) for line in next(out.rglob(f"*_samples_{task}.jsonl")).open()]
+        for task in tasks
+    }
+    return json.loads(results.read_text())["results"], samples, done.stdout + done.stderr
+
+
+def _same_answers_and_numbers(theirs, ours, tasks):
+    results, samples, _ = theirs
+    for task in tasks:
+        # The command line logs samples without their docs: match them by doc_id.
+        answers = {s["doc_id"]: _text(s["filtered_resps"]) for s in samples[task]}
+        mine = {s["doc_id"]: _text(s["filtered_resps"]) for s in ours["samples"][task]}
+        assert answers == mine
+        assert len(answers) == 4 and all(answers.values()), answers
+        for name in ("acc", "acc_official", "unparsed", "acc_task_sound"):
+            key = f"{name},none"
+            assert results[task][key] == ours["results"][task][key], (task, name)
 
 
 @pytest.mark.slow
-def test_lmms_evals_own_qwen2_audio_gives_our_models_answers_on_our_tasks(env):
-    import lmms_eval.models  # noqa: F401
-    from lmms_eval.evaluator import simple_evaluate
-    from lmms_eval.tasks import TaskManager
+def test_lmms_evals_own_qwen2_audio_cli_prints_our_numbers(env, tmp_path):
+    """``lmms-eval --model qwen2_audio --include_path <ours>``: its prompt, resampling,
+    generation and decoding give byte-identical answers to ``audiomcq-hf``, so the same
+    numbers. ``device_map=auto`` is the argument that keeps its constructor off CUDA."""
+    tasks = ["mmau_test_mini", "mmau_test_mini_silent"]
+    include = task_dir({"data_dir": str(env["data"])})
+    theirs = _their_cli(
+        "qwen2_audio", f"pretrained={env['model']},device=cpu,device_map=auto", tasks, include,
+        tmp_path / "out",
+    )  # fmt: skip
+    ours = _lmms_eval(env, tasks, max_new_tokens=None)
+    _same_answers_and_numbers(theirs, ours, tasks)
 
+
+def _hub_cache_with_qwen2_5_omni(model, hf_home):
+    """``Qwen/Qwen2.5-Omni-7B`` in a Hugging Face cache, as a download leaves it, holding the tiny
+    checkpoint with the full processor (lmms-eval's ``qwen2_5_omni`` loads its processor from
+    that hub id whatever ``pretrained`` says)."""
+    from transformers import (
+        AutoTokenizer,
+        Qwen2_5OmniProcessor,
+        Qwen2VLImageProcessor,
+        WhisperFeatureExtractor,
+    )
+    from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
+
+    repo = hf_home / "hub" / "models--Qwen--Qwen2.5-Omni-7B"
+    revision = "0" * 40
+    snapshot = repo / "snapshots" / revision
+    shutil.copytree(model, snapshot)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(revision)
+    tokenizer = AutoTokenizer.from_pretrained(model)
+    Qwen2_5OmniProcessor(
+        image_processor=Qwen2VLImageProcessor(),
+        video_processor=Qwen2VLVideoProcessor(),
+        feature_extractor=WhisperFeatureExtractor.from_pretrained(model),
+        tokenizer=tokenizer,
+        chat_template=tokenizer.chat_template,
+    ).save_pretrained(snapshot)
+
+
+@pytest.mark.slow
+def test_lmms_evals_own_qwen2_5_omni_cli_prints_our_numbers(env, tmp_path):
+    """``lmms-eval --model qwen2_5_omni``, its processor from ``Qwen/Qwen2.5-Omni-7B`` in the
+    cache. Reported as xfailed while its known fault stands; once a release fixes it, the same
+    parity as ``qwen2_audio`` is required."""
     tasks = ["mmau_test_mini"]
-    manager = TaskManager(include_path=str(task_dir({"data_dir": str(env["data"])})))
-    theirs = simple_evaluate(
-        model=_their_qwen2_audio(env["model"]), tasks=tasks, task_manager=manager,
-        log_samples=True,
+    model = build_tiny_model("qwen2.5-omni", tmp_path / "omni")
+    _hub_cache_with_qwen2_5_omni(model, tmp_path / "hf")
+    include = task_dir({"data_dir": str(env["data"])})
+    theirs = _their_cli(
+        "qwen2_5_omni", "device=cpu,device_map=auto", tasks, include, tmp_path / "out",
+        hf_home=tmp_path / "hf",
     )  # fmt: skip
-    ours = simple_evaluate(
-        model="audiomcq-hf", model_args=f"pretrained={env['model']},device=cpu", batch_size=2,
-        tasks=tasks, task_manager=manager, log_samples=True,
-    )  # fmt: skip
-    answers = {s["doc"]["id"]: _text(s["resps"]) for s in theirs["samples"]["mmau_test_mini"]}
-    assert answers == {s["doc"]["id"]: _text(s["resps"]) for s in ours["samples"]["mmau_test_mini"]}
-    assert len(answers) == 4 and all(answers.values())
-    for name in ("acc", "acc_official", "unparsed", "acc_task_sound"):
-        key = f"{name},none"
-        assert theirs["results"]["mmau_test_mini"][key] == ours["results"]["mmau_test_mini"][key]
+    if "Cannot use talker" in theirs[2]:
+        pytest.xfail(
+            "lmms-eval 0.7.3's qwen2_5_omni calls generate(return_audio=False), which "
+            "transformers 5 no longer reads (it takes generation_mode): every item raises, "
+            "and lmms-eval logs the error and records an empty answer (docs/lmms_eval.md)"
+        )
+    from lmms_eval.models import get_model
+
+    # Their constructor's default system prompt, given to ours: the same prompt on both sides.
+    system = (
+        "You are Qwen, a virtual human developed by the Qwen Team, Alibaba Group, capable of "
+        "perceiving auditory and visual inputs, as well as generating text and speech."
+    )
+    mine = get_model("audiomcq-hf")(
+        pretrained=str(model), device="cpu", batch_size=2, system_prompt=system
+    )
+    ours = _lmms_eval(env, tasks, model=mine)
+    _same_answers_and_numbers(theirs, ours, tasks)
 
 
 @pytest.mark.slow
