@@ -9,6 +9,9 @@
   ``DataLoader`` workers) are ended by ``Pool.terminate()``'s SIGTERM as the standard library
   expects, instead of a worker turning it into a ``KeyboardInterrupt`` or losing it, then
   waiting for ever on the queue lock that the terminating pool holds (a deadlock).
+- :func:`interruptible`: runs a command so that Ctrl-C or SIGTERM end it in the one line
+  ``audiomcq NAME: interrupted; HINT`` with status 130 (every ``audiomcq`` command, the demo);
+  :func:`end_session` ends a launch started in a session of its own, with what it started.
 - :func:`end_distributed_at_exit`: a process of a multi-process launch (``torchrun``,
   ``accelerate launch``) frees its models and destroys its process group while the interpreter
   is still whole, then gives the rest of interpreter exit a deadline: a rank that is still alive
@@ -28,10 +31,11 @@ import faulthandler
 import gc
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 #: Seconds a rank may take to finish interpreter exit after :func:`end_distributed_at_exit`'s
 #: clean-up before its stacks are printed and it is ended (override: the variable below).
@@ -158,6 +162,43 @@ class DrainBeforeEnd:
     def end(self) -> None:
         drain_collectives()
         super().end()  # type: ignore[misc]
+
+
+#: The exit status of a command ended by Ctrl-C or SIGTERM.
+INTERRUPTED = 130
+
+
+def interruptible(run: Callable[[], int | None], name: str, hint: str = "") -> int:
+    """``run()``'s status; after Ctrl-C or SIGTERM (raised inside as ``KeyboardInterrupt``,
+    once ``run``'s own clean-up ran), ``audiomcq NAME: interrupted; HINT`` and 130."""
+    try:
+        with sigterm_as_interrupt():
+            return int(run() or 0)
+    except KeyboardInterrupt:
+        pass  # reported below, once the interrupted frames are gone
+    # progress bars of the unwound frames print their last state when collected: before ours
+    gc.collect()
+    print(f"audiomcq {name}: interrupted{'; ' + hint if hint else ''}", file=sys.stderr)
+    return INTERRUPTED
+
+
+def end_session(proc: subprocess.Popen, grace: float = 10.0) -> None:
+    """End ``proc``, started with ``start_new_session=True``, and everything in its session:
+    SIGTERM, then SIGKILL to what is left after ``grace`` seconds."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=wait)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:  # the launcher ended; its children may not have
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
 
 
 def _exit_quietly(signum: int, frame: object) -> None:

@@ -91,9 +91,11 @@ def test_interrupted_parallel_prepare_stops_cleanly_and_resumes(how, tmp_path):
 
 
 @pytest.mark.slow
-def test_interrupted_eval_stops_cleanly_and_resumes_from_its_cache(tmp_path):
-    """Ctrl-C mid-run of `audiomcq eval`: one line, status 130, nothing left running; the
-    same command with --use_cache then reuses every answer committed before the interrupt
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_interrupted_eval_stops_cleanly_and_resumes_from_its_cache(how, tmp_path):
+    """Ctrl-C (or SIGTERM) mid-run of `audiomcq eval`: one line, status 130, nothing left
+    running; the same command with --use_cache then reuses every answer committed before the
+    interrupt
     (lm-eval commits per chunk of ``models.CHUNK`` requests, so a short run may have none)."""
     pytest.importorskip("lm_eval")
     import sqlite3
@@ -130,7 +132,10 @@ def test_interrupted_eval_stops_cleanly_and_resumes_from_its_cache(tmp_path):
         assert proc.poll() is None, proc.communicate()[1][-3000:]
         assert time.monotonic() < deadline, "eval answered nothing in time"
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGINT)
+    if how == "ctrl-c":
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGTERM)
     err = _end_of_interrupted(proc, "eval", timeout=60)
     assert proc.returncode == 130, err[-3000:]
     assert "Traceback" not in err, err[-3000:]

@@ -5,7 +5,6 @@ theirs through the ``register_commands`` hook (:func:`add_plugin_commands`)."""
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import inspect
 import os
@@ -13,7 +12,7 @@ import sys
 import threading
 
 from audiomcq_plugins import __version__
-from audiomcq_plugins.processes import sigterm_as_interrupt
+from audiomcq_plugins.processes import interruptible
 
 #: Subcommand modules under ``audiomcq_plugins.cli``, in help order.
 COMMANDS: tuple[str, ...] = (
@@ -89,19 +88,15 @@ def _run_command(args: argparse.Namespace) -> int:
     command's own cleanup ran."""
     if threading.current_thread() is not threading.main_thread():
         return int(args.func(args) or 0)
-    try:
-        with sigterm_as_interrupt():
+
+    def run() -> int:
+        try:
             return int(args.func(args) or 0)
-    except BrokenPipeError:  # `audiomcq ... | head`: the reader left; not an error of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except KeyboardInterrupt:
-        pass  # reported below, once the interrupted frames are gone
-    # progress bars of the unwound frames print their last state when collected: before ours
-    gc.collect()
-    hint = getattr(args, "interrupt_hint", "")
-    print(f"audiomcq {args.command}: interrupted{'; ' + hint if hint else ''}", file=sys.stderr)
-    return 130
+        except BrokenPipeError:  # `audiomcq ... | head`: the reader left; not an error of ours
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+
+    return interruptible(run, args.command, getattr(args, "interrupt_hint", ""))
 
 
 def main(argv: list[str] | None = None) -> int:

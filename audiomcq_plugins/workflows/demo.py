@@ -34,11 +34,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from audiomcq_plugins import processes
 from audiomcq_plugins.workflows import pretrain, tiny_recipe, vote
 from audiomcq_plugins.workflows.demo_log import Run, cpu_seconds
 from audiomcq_plugins.workflows.demo_summary import TASKS, breakdown_table, headline, print_headline
 
-#: In order; one name and one call in :func:`main` each.
+#: In order; one name and one call in :func:`_demo` each.
 STAGES = ("suite", "general_models", "vote", "weak_to_strong", "eval", "report")
 #: The evaluated models (``eval/<name>``): the hearing base, after weak SFT, after GRPO.
 MODELS = ("base", "sft", "trained")
@@ -74,7 +75,10 @@ def audiomcq(run: Run, argv: list[str], what: str) -> None:
     from audiomcq_plugins.cli import main as cli
 
     run.command(["audiomcq", *argv])
-    if cli(argv):
+    status = cli(argv)
+    if status == processes.INTERRUPTED:  # it printed its own line; the demo stops as interrupted
+        raise KeyboardInterrupt
+    if status:
         raise SystemExit(f"{what} failed (command in {run.commands})")
 
 
@@ -228,7 +232,13 @@ def _weak_to_strong(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The demo; Ctrl-C or SIGTERM end it (and what it started) in one line, status 130."""
     args = _parser().parse_args(argv)
+    hint = "re-run the same command: the general models and every answer already voted are reused"
+    return processes.interruptible(lambda: _demo(args), "demo", hint)
+
+
+def _demo(args: argparse.Namespace) -> int:
     quick = QUICK if args.quick else {}
     n_train = quick.get("train_items", args.train_items)
     n_test = quick.get("heldout_items", args.heldout_items)

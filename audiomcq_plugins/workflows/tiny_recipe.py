@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from audiomcq_plugins import processes
 from audiomcq_plugins.models.batching import usable_cores
 
 REPO = Path(__file__).resolve().parents[2]
@@ -198,18 +199,25 @@ def run_trl(
     logs: list[dict[str, float]] = []
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "w") as out:
+        # A session of its own, ended with us: Ctrl-C or SIGTERM here ends the whole launch
+        # (the trl CLI, accelerate and the training process), nothing left training.
         proc = subprocess.Popen(
-            cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
+            cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,
+        )  # fmt: skip
         assert proc.stdout is not None
-        for line in proc.stdout:
-            out.write(line)
-            out.flush()
-            for record in parse_logs(line):
-                logs.append(record)
-                if on_log:
-                    on_log(record)
-        rc = proc.wait()
+        try:
+            for line in proc.stdout:
+                out.write(line)
+                out.flush()
+                for record in parse_logs(line):
+                    logs.append(record)
+                    if on_log:
+                        on_log(record)
+            rc = proc.wait()
+        except BaseException:
+            processes.end_session(proc)
+            raise
     if rc:
         tail = "\n".join(log_file.read_text().splitlines()[-30:])
         raise SystemExit(f"`{' '.join(cmd[:4])}` failed (log: {log_file}):\n{tail}")

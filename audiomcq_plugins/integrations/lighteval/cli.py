@@ -61,6 +61,10 @@ def _with_custom_tasks(argv: Sequence[str]) -> list[str]:
     return args
 
 
+#: The exit status typer gives a ``KeyboardInterrupt``.
+INTERRUPTED = 130
+
+
 def run_lighteval(argv: Sequence[str], *, data_dir: str | None = None) -> int:
     """Run ``lighteval ARGV`` in this process with our fixes and tasks."""
     if data_dir:
@@ -74,5 +78,7 @@ def run_lighteval(argv: Sequence[str], *, data_dir: str | None = None) -> int:
     try:
         app(args=_with_custom_tasks(argv), prog_name="lighteval")
     except SystemExit as exc:
+        if exc.code == INTERRUPTED:  # typer turns Ctrl-C (and our SIGTERM) into exit 130
+            raise KeyboardInterrupt from None  # the command's one line, as everywhere
         return int(exc.code or 0) if not isinstance(exc.code, str) else 1
     return 0
