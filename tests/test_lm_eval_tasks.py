@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -217,3 +218,44 @@ def test_vllm_inputs_are_built_without_vllm(tmp_path):
     assert "multi_modal_data" not in inputs[1] and "<|AUDIO|>" not in inputs[1]["prompt"]
     assert sampling_kwargs(5) == {"max_tokens": 5, "temperature": 0.0}
     assert sampling_kwargs(5, True, temperature=1.5, top_k=4)["top_k"] == 4
+
+
+def _fake_vllm(monkeypatch):
+    """A stand-in ``vllm`` module (vLLM cannot be installed here): ``EngineArgs`` with a few of
+    vLLM's real engine fields, and an ``LLM`` that records what it was given."""
+    import dataclasses
+    import types
+
+    @dataclasses.dataclass
+    class EngineArgs:
+        model: str = ""
+        dtype: str = "auto"
+        tensor_parallel_size: int = 1
+        data_parallel_size: int = 1
+        limit_mm_per_prompt: dict | None = None
+        enable_prefix_caching: bool | None = None
+        gpu_memory_utilization: float = 0.9
+
+    class LLM:
+        def __init__(self, **kwargs):
+            LLM.given = kwargs
+
+    module = types.SimpleNamespace(EngineArgs=EngineArgs, LLM=LLM)
+    monkeypatch.setitem(sys.modules, "vllm", module)
+    return module
+
+
+def test_vllm_engine_arguments_are_checked_and_prefix_caching_is_on(tmp_path, monkeypatch):
+    pytest.importorskip("transformers")
+    from audiomcq_plugins.models.tiny import build_tiny_model
+    from audiomcq_plugins.models.vllm import VLLMAudioLM
+
+    vllm = _fake_vllm(monkeypatch)
+    model = build_tiny_model("qwen2-audio", tmp_path / "m")
+    VLLMAudioLM(str(model), gpu_memory_utilization=0.5)
+    assert vllm.LLM.given["enable_prefix_caching"] is True
+    assert vllm.LLM.given["gpu_memory_utilization"] == 0.5
+    VLLMAudioLM(str(model), enable_prefix_caching=False)
+    assert vllm.LLM.given["enable_prefix_caching"] is False
+    with pytest.raises(ValueError, match="'gpu_memory_utilisation' \\(did you mean 'gpu_memory_"):
+        VLLMAudioLM(str(model), gpu_memory_utilisation=0.5)

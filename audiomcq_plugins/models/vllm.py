@@ -49,9 +49,24 @@ def sampling_kwargs(max_new_tokens: int, do_sample: bool = False, **gen: Any) ->
     return kwargs
 
 
+def check_engine_args(vllm: Any, engine_args: dict[str, Any]) -> None:
+    """Refuse an engine argument that ``vllm.EngineArgs`` does not have, by name with the
+    closest one (vLLM would raise a bare ``TypeError`` deep in its start-up, or worse, a future
+    release might accept and ignore it)."""
+    import dataclasses
+
+    from audiomcq_plugins.flags import reject_unknown
+
+    known = [f.name for f in dataclasses.fields(vllm.EngineArgs)]
+    reject_unknown("audiomcq-vllm (vLLM engine)", engine_args, known)
+
+
 class VLLMAudioLM:
     """Generation with vLLM (``tensor_parallel_size``, ``data_parallel_size`` and other engine
-    arguments pass through to ``vllm.LLM``). Log-likelihood scoring is not offered: use
+    arguments pass through to ``vllm.LLM``, each checked against ``vllm.EngineArgs``).
+    Automatic prefix caching is on unless ``enable_prefix_caching=false``: vLLM hashes
+    multimodal inputs, so the silent-audio vote's probes, which share the system prompt and the
+    same silent clip, prefill that prefix once. Log-likelihood scoring is not offered: use
     :class:`~audiomcq_plugins.models.hf.HFAudioLM` for the ``_loglik`` tasks."""
 
     def __init__(
@@ -79,6 +94,8 @@ class VLLMAudioLM:
         self.max_new_tokens = max_new_tokens
         if data_parallel_size > 1:
             engine_args["data_parallel_size"] = data_parallel_size
+        engine_args.setdefault("enable_prefix_caching", True)
+        check_engine_args(vllm, engine_args)
         self._vllm = vllm
         self.llm = vllm.LLM(
             model=str(pretrained),
