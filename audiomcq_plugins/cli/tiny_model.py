@@ -6,7 +6,7 @@ import argparse
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from audiomcq_plugins.models.tiny import ARCHS
+    from audiomcq_plugins.models.tiny import ARCHS, SIZES
 
     p = sub.add_parser(
         "tiny-model",
@@ -16,6 +16,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--arch", choices=ARCHS, default="qwen2-audio")
     p.add_argument("--out", required=True, help="output directory")
+    p.add_argument(
+        "--size",
+        choices=list(SIZES),
+        default="tiny",
+        help="tiny (default; tests) or small (about 100 M parameters, for performance work)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--extra-text",
@@ -30,6 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from audiomcq_plugins.models.tiny import build_tiny_model
 
-    out = build_tiny_model(args.arch, args.out, seed=args.seed, extra_texts=args.extra_text)
+    out = build_tiny_model(
+        args.arch, args.out, size=args.size, seed=args.seed, extra_texts=args.extra_text
+    )
     print(out)
     return 0

@@ -33,6 +33,14 @@ PREFETCHED_ENCODERS: dict[str, str] = {
     **dict.fromkeys(FULL_OMNI_THINKERS.values(), "get_audio_features"),
 }
 
+#: Model classes whose probes reuse their shared prompt prefix (:mod:`.prefix_reuse`) -> the
+#: config attribute naming the audio token. Tested on both (greedy outputs equal running each
+#: probe in full); any other class runs every batch in full.
+PREFIX_REUSE_CLASSES: dict[str, str] = {
+    "Qwen2AudioForConditionalGeneration": "audio_token_index",
+    "Qwen2_5OmniThinkerForConditionalGeneration": "audio_token_index",
+}
+
 #: Tried in order for any other model type.
 AUTO_CLASSES: tuple[str, ...] = (
     "AutoModelForMultimodalLM",

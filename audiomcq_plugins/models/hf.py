@@ -55,12 +55,14 @@ class HFAudioLM(BatchPipeline):
     (see :data:`TRIMMED_AUDIO_PROCESSORS`) and ``prefetch`` (encode the next batch in a
     background thread while the model runs; default: :func:`default_prefetch`) change speed
     only, never results; so do ``reuse_features`` (features of a batch that repeats one clip,
-    as silent runs do, are computed once: :mod:`~audiomcq_plugins.models.feature_cache`) and
-    ``prefetch_encoder`` (the audio encoder runs in the encoding step, so with ``prefetch`` it
-    overlaps the model too: :mod:`~audiomcq_plugins.models.encoder_prefetch`; never when
-    ``placement`` splits the model). Clips not yet decoded
-    (:class:`~audiomcq_plugins.clips.Clip`) are decoded in the encoding step as well.
-    With ``profile=True``,
+    as silent runs do, are computed once: :mod:`~audiomcq_plugins.models.feature_cache`),
+    ``reuse_prefix`` (the prompt prefix that a batch's probes share, system prompt and silent
+    clip, is run once and only each probe's question is prefilled:
+    :mod:`~audiomcq_plugins.models.prefix_reuse`) and ``prefetch_encoder`` (the audio encoder
+    runs in the encoding step, so with ``prefetch`` it overlaps the model too:
+    :mod:`~audiomcq_plugins.models.encoder_prefetch`; never when ``placement`` splits the
+    model). Clips not yet decoded (:class:`~audiomcq_plugins.clips.Clip`) are decoded in the
+    encoding step as well. With ``profile=True``,
     :attr:`forward_seconds` accumulates the time spent inside the model's forward passes
     (synchronising CUDA), for throughput measurements. Always kept: :attr:`encode_seconds`
     (encoding batches, in the background when prefetching), :attr:`encode_wait_seconds` (the
@@ -86,10 +88,11 @@ class HFAudioLM(BatchPipeline):
         prefetch: bool | None = None,
         profile: bool = False,
         reuse_features: bool = True,
+        reuse_prefix: bool = True,
         prefetch_encoder: bool = True,
         placement: dict[str, Any] | None = None,
     ) -> None:
-        from audiomcq_plugins.models import encoder_prefetch, feature_cache
+        from audiomcq_plugins.models import encoder_prefetch, feature_cache, prefix_reuse
         from audiomcq_plugins.models.processors import load_processor
 
         self.pretrained = str(pretrained)
@@ -120,6 +123,12 @@ class HFAudioLM(BatchPipeline):
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
+        # silent/noise probes: their shared prompt prefix is run once (see prefix_reuse)
+        self.prefix_reuse = (
+            prefix_reuse.install(self.model, self.tokenizer.pad_token_id)
+            if reuse_prefix and not placement
+            else None
+        )
         self.batch_size = max(1, int(batch_size))
         self.max_new_tokens = int(max_new_tokens)
         self.system_prompt = system_prompt
@@ -214,8 +223,9 @@ class HFAudioLM(BatchPipeline):
 
         def run(batch: Any) -> Any:
             with torch.inference_mode():
-                generated = self.model.generate(**batch, **settings)
-            return generated[:, batch["input_ids"].shape[1] :]
+                inputs = self.prefix_reuse.inputs(batch) if self.prefix_reuse else batch
+                generated = self.model.generate(**inputs, **settings)
+            return generated[:, inputs["input_ids"].shape[1] :]
 
         def finish(idx: list[int], new: Any) -> None:
             texts = self.tokenizer.batch_decode(new, skip_special_tokens=True)

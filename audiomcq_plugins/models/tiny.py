@@ -56,6 +56,26 @@ DEFAULT_SIZES: dict[str, int] = {
     "vocab_size": 1024,
 }
 
+#: Named sizes. ``tiny`` (the default: tests, the demo) and ``small``: about 100 M parameters
+#: (Qwen2-Audio: a 12-layer, 768-wide LM and a 6-layer, 512-wide audio encoder), the same
+#: architectures at a size where the forward pass dominates the loop as it does for released
+#: models; the scripts in ``perf/`` take ``--size small``.
+SIZES: dict[str, dict[str, int]] = {
+    "tiny": DEFAULT_SIZES,
+    "small": {
+        **DEFAULT_SIZES,
+        "hidden_size": 768,
+        "intermediate_size": 2048,
+        "num_hidden_layers": 12,
+        "num_attention_heads": 12,
+        "num_key_value_heads": 4,
+        "audio_d_model": 512,
+        "audio_layers": 6,
+        "audio_heads": 8,
+        "audio_ffn_dim": 2048,
+    },
+}
+
 SYSTEM_DEFAULT = "You are a helpful assistant."
 
 # Special tokens, in id order after the trained vocabulary's first ids. Names follow the real
@@ -111,18 +131,22 @@ def build_tiny_model(
     arch: str,
     out_dir: str | Path,
     *,
+    size: str = "tiny",
     seed: int = 0,
     extra_texts: Iterable[str] = (),
     **size_overrides: int,
 ) -> Path:
     """Build and save a tiny random model of ``arch`` (one of :data:`ARCHS`) into ``out_dir``.
 
-    ``extra_texts`` are added to the tokenizer's training corpus; ``size_overrides`` change
-    entries of :data:`DEFAULT_SIZES`. Same arguments, same files. Returns ``out_dir``.
+    ``size`` names one of :data:`SIZES`; ``extra_texts`` are added to the tokenizer's training
+    corpus; ``size_overrides`` change entries of that size. Same arguments, same files.
+    Returns ``out_dir``.
     """
     if arch not in ARCHS + TEXT_ARCHS:
         known = ", ".join(ARCHS + TEXT_ARCHS)
         raise ValueError(f"unknown tiny-model arch {arch!r}; choose one of {known}")
+    if size not in SIZES:
+        raise ValueError(f"unknown tiny-model size {size!r}; choose one of {', '.join(SIZES)}")
     unknown = set(size_overrides) - set(DEFAULT_SIZES)
     if unknown:
         raise ValueError(
@@ -130,7 +154,7 @@ def build_tiny_model(
         )
     import torch
 
-    sizes = {**DEFAULT_SIZES, **size_overrides}
+    sizes = {**SIZES[size], **size_overrides}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = _train_tokenizer(arch, sizes["vocab_size"], [*_CORPUS, *extra_texts])
