@@ -48,6 +48,14 @@ PATCHES: tuple[Patch, ...] = (
         _GUARD,
     ),
     Patch(
+        "models/prefix_reuse.py: holder.rope_deltas",
+        "replaces",
+        "an Omni thinker's rope deltas (its state between forward calls) are those of the shared "
+        "prefix's forward before each batch continues from the prefix's cache",
+        "when an HFAudioLM with reuse_prefix=True (the default) runs a batch that shares a prefix",
+        _GUARD,
+    ),
+    Patch(
         "workflows/tiny_recipe.py: processor.feature_extractor",
         "wraps",
         "the tiny recipe's processor pads features to 2 s, not 30 s (a processor we built)",

@@ -32,11 +32,13 @@ _TEXT_INPUTS = ("input_ids", "attention_mask")
 def install(model: Any, pad_token_id: int) -> PrefixReuse | None:
     """A :class:`PrefixReuse` for ``model``, or None for classes not in
     :data:`~audiomcq_plugins.models.facts.PREFIX_REUSE_CLASSES`."""
+    from audiomcq_plugins.models.compat import require_tested_transformers
     from audiomcq_plugins.models.facts import PREFIX_REUSE_CLASSES
 
     attribute = PREFIX_REUSE_CLASSES.get(type(model).__name__)
     if attribute is None:
         return None
+    require_tested_transformers("shared-prefix reuse (reuse_prefix=True)")
     return PrefixReuse(model, pad_token_id, getattr(model.config, attribute, None))
 
 
