@@ -1,6 +1,7 @@
 """``audiomcq eval`` as a whole process, side by side: start-up, generation and the rest.
 
     python perf/eval_startup.py [--n 200] [--batch-size 8] [--max-new-tokens 128] [--repeat 1]
+        [--size tiny|small]
 
 Builds ``--n`` MMAU-format items (synthetic clips of 0.5-10 s) and a tiny Qwen2-Audio model,
 then runs ``audiomcq eval --tasks mmau_test_mini`` in a fresh process per configuration, in
@@ -108,6 +109,7 @@ def run_once(name: str, args: argparse.Namespace, work: Path, model: Path, k: in
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--n", type=int, default=200)
+    p.add_argument("--size", default="tiny", choices=("tiny", "small"))
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--max-new-tokens", type=int, default=128)
     p.add_argument("--threads", type=int, default=1)
@@ -120,7 +122,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         write_fixture("mmau_test_mini", work / "data" / "mmau_test_mini", n=args.n, max_seconds=10)
-        model = build_tiny_model("qwen2-audio", work / "model")
+        model = build_tiny_model("qwen2-audio", work / "model", size=args.size)
         runs: dict[str, list[dict]] = {name: [] for name in CONFIGS}
         for k in range(args.repeat):
             for name in CONFIGS:

@@ -1,7 +1,8 @@
 """Evaluation throughput with a tiny model: items/s at batch 1 and 8, and the share of wall time
 spent outside the model's forward passes, split into where it goes.
 
-    python perf/eval_throughput.py [--arch qwen2.5-omni] [--n 32] [--max-new-tokens 16]
+    python perf/eval_throughput.py [--size tiny|small] [--arch qwen2.5-omni] [--n 32]
+        [--max-new-tokens 16]
         [--threads 1] [--repeat 3]
 
 Every configuration runs in this process on the same items and the same model, so the ratios
@@ -117,6 +118,7 @@ def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--arch", default="qwen2.5-omni")
+    parser.add_argument("--size", default="tiny", choices=("tiny", "small"))
     parser.add_argument("--n", type=int, default=32)
     parser.add_argument("--max-new-tokens", type=int, default=16)
     parser.add_argument("--device", default="auto")
@@ -137,7 +139,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="audiomcq-throughput-"))
     synth.generate(work / "synth", n=args.n, max_seconds=5.0)
     loaded = load_benchmark("audiomcq_synth", work / "synth")
-    model = build_tiny_model(args.arch, work / "model", extra_texts=synth.corpus())
+    model = build_tiny_model(args.arch, work / "model", size=args.size, extra_texts=synth.corpus())
     lm = HFAudioLM(model, device=args.device, profile=True)
     encoder = lm.encoder_prefetch
     for name in CONFIGS:  # warm-up

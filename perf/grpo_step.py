@@ -2,6 +2,7 @@
 each prompt's audio encoding across its generations, and the memory peak.
 
     python perf/grpo_step.py [--arch qwen2.5-omni|qwen2-audio|qwen3-omni] [--steps 4]
+        [--size tiny|small]
 
 Each variant runs in its own process (so the memory peaks are separate): "reuse" encodes every
 distinct clip once per forward and featurises each distinct prompt once per step; "no-reuse"
@@ -25,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _model_and_data(arch: str, work: Path) -> tuple[Path, Path]:
+def _model_and_data(arch: str, work: Path, size: str) -> tuple[Path, Path]:
     """A trainable tiny ``arch`` checkpoint (the tests' cached one) and 16 prepared GRPO items
     under ``work`` (reused)."""
     from audiomcq_plugins.integrations.trl.data import prepare
@@ -34,7 +35,7 @@ def _model_and_data(arch: str, work: Path) -> tuple[Path, Path]:
     data = work / "trl"
     if not (data / "grpo").is_dir():
         prepare(write_items(work / "clips", 16), work / "clips", data)
-    return tiny_checkpoint(arch), data
+    return tiny_checkpoint(arch, size), data
 
 
 def _peak_memory_mib() -> tuple[float, str]:
@@ -49,7 +50,9 @@ def _peak_memory_mib() -> tuple[float, str]:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "process max RSS"
 
 
-def run_variant(arch: str, reuse: bool, steps: int, batch: int, work: Path) -> dict:
+def run_variant(
+    arch: str, reuse: bool, steps: int, batch: int, work: Path, size: str = "tiny"
+) -> dict:
     import torch
     from transformers import TrainerCallback
 
@@ -57,7 +60,7 @@ def run_variant(arch: str, reuse: bool, steps: int, batch: int, work: Path) -> d
     from audiomcq_plugins.integrations.trl.grpo import AudioGRPOConfig, AudioGRPOTrainer
     from tests.trl_fixtures import varied_reward
 
-    model_dir, data = _model_and_data(arch, work)
+    model_dir, data = _model_and_data(arch, work, size)
     times: list[float] = []
 
     class Clock(TrainerCallback):
@@ -107,13 +110,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--arch", default="qwen2.5-omni")
     parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--size", default="tiny", choices=("tiny", "small"))
     parser.add_argument("--batch", type=int, default=8, help="rows per step (prompts x 8)")
     parser.add_argument("--variant", choices=["reuse", "no-reuse"], help=argparse.SUPPRESS)
     parser.add_argument("--work", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.variant:
         result = run_variant(
-            args.arch, args.variant == "reuse", args.steps, args.batch, Path(args.work)
+            args.arch, args.variant == "reuse", args.steps, args.batch, Path(args.work), args.size
         )
         print("RESULT " + json.dumps(result))
         return 0
@@ -125,6 +129,7 @@ def main() -> int:
     results = {}
     for variant in ("reuse", "no-reuse"):
         cmd = [sys.executable, __file__, "--arch", args.arch, "--steps", str(args.steps)]
+        cmd += ["--size", args.size]
         cmd += ["--batch", str(args.batch), "--variant", variant, "--work", str(work)]
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         lines = [x for x in out.stdout.splitlines() if x.startswith("RESULT ")]

@@ -30,16 +30,17 @@ REPO = Path(__file__).resolve().parents[1]
 ARCHS = ("qwen2.5-omni", "qwen2-audio", "qwen3-omni")
 
 
-def tiny_checkpoint(arch: str) -> Path:
-    """A trainable tiny checkpoint: Qwen2-Audio as built, Omni models as extracted thinkers.
-    Built quietly (no progress bars or warnings reach the calling test's captured output)."""
-    out = CACHE / f"tiny-{arch}"
+def tiny_checkpoint(arch: str, size: str = "tiny") -> Path:
+    """A trainable checkpoint of a tiny-model ``size``: Qwen2-Audio as built, Omni models as
+    extracted thinkers. Built quietly (no progress bars or warnings reach the calling test's
+    captured output)."""
+    out = CACHE / f"{size}-{arch}"
     if (out / "config.json").is_file():
         return out
     CACHE.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=CACHE))
     with quietly():
-        built = _build(arch, work)
+        built = _build(arch, work, size)
     try:
         os.replace(built, out)
     except OSError:  # another worker won the race
@@ -48,10 +49,10 @@ def tiny_checkpoint(arch: str) -> Path:
     return out
 
 
-def _build(arch: str, work: Path) -> Path:
+def _build(arch: str, work: Path, size: str) -> Path:
     from audiomcq_plugins.models.tiny import build_tiny_model
 
-    build_tiny_model(arch, work / "full", seed=0)
+    build_tiny_model(arch, work / "full", size=size, seed=0)
     if arch == "qwen2-audio":
         return work / "full"
     from audiomcq_plugins.models.thinker import extract_thinker
