@@ -162,3 +162,20 @@ def test_source_layout_is_typed_and_old_options_still_load_with_a_warning(tmp_pa
     assert [i.to_dict() for i in a] == [i.to_dict() for i in b]
     assert a[0].answer == "owl" and str(a[0].audio).endswith("b1.wav")
     assert new.hub_files() == ["birds.jsonl", "clips/*"]
+
+
+def test_a_full_release_that_is_not_the_pinned_one_is_warned_about(tmp_path):
+    """A file with as many items as the pinned release but another hash is another release
+    (MMAU's metadata changed several times in 2025); a smaller file (a subset, a fixture)
+    is not warned about. Both record pinned_content: false."""
+    import dataclasses
+    import warnings
+
+    src = write_fixture("mmau_test_mini", tmp_path / "mmau", n=6, max_seconds=0.5)
+    pinned_size = dataclasses.replace(get_spec("mmau_test_mini"), expected_items=6)
+    with pytest.warns(UserWarning, match="a full release but not the pinned one"):
+        loaded = pinned_size.load(src)
+    assert loaded.quirks["content_hash_matches_pin"] is False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert get_spec("mmau_test_mini").load(src).quirks["content_hash_matches_pin"] is False

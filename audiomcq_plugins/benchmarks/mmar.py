@@ -20,6 +20,7 @@ MMAR = BenchmarkSpec(
     hub_id="BoJack/MMAR",
     revision="github:ddlBoJack/MMAR@3bce090a",
     expected_sha256=META_SHA256,
+    expected_items=1000,
     default_prompt="mmar",
     official_scorer="mmau-official",  # MMAR's script reuses MMAU's string_match
     breakdowns=("modality", "category", "sub-category", "language"),

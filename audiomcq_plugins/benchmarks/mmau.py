@@ -49,6 +49,7 @@ MMAU_TEST_MINI = BenchmarkSpec(
     hub_id="gamma-lab-umd/MMAU-test-mini",
     revision="github:Sakshi113/MMAU@110127f5 (content f0a4a97, v05.15.25)",
     expected_sha256=TEST_MINI_SHA256,
+    expected_items=1000,
     groups=("audio_mcq", "audio_mcq_suite"),
     source_layout=SourceLayout(fields=FIELDS, audio_dir="test-mini-audios"),
     **_COMMON,

@@ -95,6 +95,9 @@ class BenchmarkSpec:
     hub_audio: tuple[str, ...] | None = None
     #: sha256 of the pinned metadata file, when known; recorded as ``content_hash_matches_pin``
     expected_sha256: str | None = None
+    #: items of the pinned file: a file of that size with another hash is another release of
+    #: the benchmark (warned about), not a subset or a fixture
+    expected_items: int | None = None
     default_prompt: str = "r1aqa"
     official_scorer: str = "r1aqa-official"
     #: fields copied from each source record into the item's breakdown
@@ -291,6 +294,15 @@ class BenchmarkSpec:
         digest = sha256_files(files)
         if self.expected_sha256:
             summary["content_hash_matches_pin"] = digest == self.expected_sha256
+            if digest != self.expected_sha256 and len(items) + len(bad) == self.expected_items:
+                warnings.warn(
+                    f"{self.name}: {files[0]} is a full release but not the pinned one "
+                    f"({self.revision}; sha256 {digest[:12]}... differs): the benchmark's "
+                    "metadata changed between releases, so its numbers are not comparable "
+                    "with results on the pinned one (recorded as pinned_content: false)",
+                    UserWarning,
+                    stacklevel=2,
+                )
         return LoadedBenchmark(
             name=self.name,
             items=items,
