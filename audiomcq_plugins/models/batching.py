@@ -78,3 +78,24 @@ class BatchPipeline:
                     prepared = upcoming.result() if upcoming else prepare(batches[k + 1])
                     self.encode_wait_seconds += time.perf_counter() - start
                 finish(idx, output)
+
+
+def time_forward_calls(owner: Any, model: Any, device: str) -> None:
+    """Add the time spent inside ``model``'s forward passes (CUDA synchronised) to
+    ``owner.forward_seconds``, and count them in ``owner.forward_calls``."""
+    import torch
+
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    started: list[float] = []
+
+    def before(_module: Any, _args: Any) -> None:
+        sync()
+        started.append(time.perf_counter())
+
+    def after(_module: Any, _args: Any, _output: Any) -> None:
+        sync()
+        owner.forward_seconds += time.perf_counter() - started.pop()
+        owner.forward_calls += 1
+
+    model.register_forward_pre_hook(before)
+    model.register_forward_hook(after)

@@ -20,7 +20,7 @@ from typing import Any
 
 from audiomcq_plugins.audio import SAMPLE_RATE
 from audiomcq_plugins.benchmarks.spec import DEFAULT_MAX_NEW_TOKENS
-from audiomcq_plugins.models.batching import BatchPipeline, default_prefetch
+from audiomcq_plugins.models.batching import BatchPipeline, default_prefetch, time_forward_calls
 from audiomcq_plugins.models.facts import TRIMMED_AUDIO_PROCESSORS
 from audiomcq_plugins.models.loading import load_model, resolve_device
 from audiomcq_plugins.models.loglik import (
@@ -142,7 +142,7 @@ class HFAudioLM(BatchPipeline):
         self.encode_wait_seconds = 0.0
         self.run_seconds = 0.0
         if profile:
-            self._install_timer()
+            time_forward_calls(self, self.model, self.device)
 
     # -- building inputs ---------------------------------------------------------------------
 
@@ -181,11 +181,13 @@ class HFAudioLM(BatchPipeline):
         self.encode_seconds += time.perf_counter() - start
         return batch
 
-    def prepare(self, requests: Sequence[AudioRequest]) -> Any:
+    def prepare(self, requests: Sequence[AudioRequest], generating: bool = False) -> Any:
         """:meth:`encode`, then the audio encoder on the batch when the model's is prefetched
-        (:mod:`.encoder_prefetch`): the batch loop's encoding step."""
+        (:mod:`.encoder_prefetch`): the batch loop's encoding step. Not for a generation batch
+        whose shared prefix is reused: its audio is in the prefix's cache."""
         batch = self.encode(requests)
-        if self.encoder_prefetch is not None:
+        reused = generating and self.prefix_reuse is not None and self.prefix_reuse.applies(batch)
+        if self.encoder_prefetch is not None and not reused:
             start = time.perf_counter()
             self.encoder_prefetch.run(batch)
             self.encode_seconds += time.perf_counter() - start
@@ -233,7 +235,10 @@ class HFAudioLM(BatchPipeline):
                 out[i] = truncate_at_stops(text, until)
             bar.update(len(idx))
 
-        self._pipeline(requests, lambda idx: self.prepare([requests[i] for i in idx]), run, finish)
+        def prepare(idx: list[int]) -> Any:
+            return self.prepare([requests[i] for i in idx], generating=True)
+
+        self._pipeline(requests, prepare, run, finish)
         bar.close()
         return [t if t is not None else "" for t in out]
 
@@ -281,23 +286,3 @@ class HFAudioLM(BatchPipeline):
     def score_options(self, request: AudioRequest, options: Sequence[str]) -> list[float]:
         """Log-likelihood of each option as the assistant's answer to ``request``."""
         return [lp for lp, _ in self.loglikelihood([request] * len(options), list(options))]
-
-    # -- profiling ---------------------------------------------------------------------------
-
-    def _install_timer(self) -> None:
-        import torch
-
-        sync = torch.cuda.synchronize if self.device.startswith("cuda") else (lambda: None)
-        started: list[float] = []
-
-        def before(_module: Any, _args: Any) -> None:
-            sync()
-            started.append(time.perf_counter())
-
-        def after(_module: Any, _args: Any, _output: Any) -> None:
-            sync()
-            self.forward_seconds += time.perf_counter() - started.pop()
-            self.forward_calls += 1
-
-        self.model.register_forward_pre_hook(before)
-        self.model.register_forward_hook(after)

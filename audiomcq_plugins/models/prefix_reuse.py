@@ -55,6 +55,10 @@ class PrefixReuse:
         self.prefill_tokens = 0
         self.full_tokens = 0
 
+    def applies(self, batch: Any) -> bool:
+        """Whether :meth:`inputs` would reuse a shared prefix for ``batch``."""
+        return self._split(batch) is not None
+
     def inputs(self, batch: Any) -> Any:
         """``generate()`` inputs for ``batch``: the shared prefix from the cache and each row's
         suffix, or the batch itself when it shares no usable prefix."""
