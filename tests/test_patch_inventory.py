@@ -14,7 +14,15 @@ OURS = ("audiomcq_plugins", "tests", "__future__")
 #: Attributes that are third-party methods or parts wherever they are assigned (an instance's
 #: ``forward``, a processor's ``feature_extractor``), whatever the object's name.
 WRAPPED_ANYWHERE = frozenset(
-    {"forward", "feature_extractor", "get_audio_features", "__new__", "resps", "rope_deltas"}
+    {
+        "forward",
+        "feature_extractor",
+        "get_audio_features",
+        "__new__",
+        "resps",
+        "rope_deltas",
+        "generate",
+    }
 )
 
 

@@ -289,10 +289,12 @@ def test_settings_from_config_and_env(monkeypatch):
     monkeypatch.setenv("AUDIOMCQ_CONTRIBUTION_WEIGHTS", "{'strong': 1.0, 'weak': 0.5}")
     monkeypatch.setenv("AUDIOMCQ_SAMPLER_OPTIONS", '{"switch_at": 0.5}')
     monkeypatch.setenv("AUDIOMCQ_AUDIO_REUSE", "false")
+    monkeypatch.setenv("AUDIOMCQ_SHARED_PREFILL", "false")
     s = AudioSettings.resolve(None)
     assert s.contribution_weights == {"strong": 1.0, "weak": 0.5}
     assert s.sampler_options == {"switch_at": 0.5}
-    assert s.audio_encoder_reuse is False
+    assert s.audio_encoder_reuse is False and s.shared_prefill is False
+    assert AudioSettings.resolve(None, environ={}).shared_prefill is True
 
     class Args:
         contribution_weights = "default"
@@ -314,3 +316,45 @@ def test_untested_trl_version_is_refused(monkeypatch):
     monkeypatch.setattr(compat, "installed_trl_version", lambda: "0.9.0")
     with pytest.raises(compat.UnsupportedTRLVersion, match=r"trl 0\.9\.0 is installed"):
         compat.require_tested_trl()
+
+
+def _repeated_prompts(arch, order):
+    """A processor batch of two audio prompts, their rows in ``order`` (indices 0/1)."""
+    from audiomcq_plugins.models.hf import HFAudioLM
+    from audiomcq_plugins.models.requests import AudioRequest
+
+    lm = HFAudioLM(tiny_checkpoint(arch), device="cpu", reuse_prefix=False, prefetch=False)
+    prompts = [
+        AudioRequest(f"Question {i}: " + "which one? " * i, (tone(300.0 * (i + 1), i + 1.0),))
+        for i in range(2)
+    ]
+    return lm, lm.encode([prompts[i] for i in order])
+
+
+@pytest.mark.parametrize("arch", ["qwen2-audio", "qwen2.5-omni"])
+def test_one_prefill_per_prompt_samples_the_same_completions(arch, monkeypatch):
+    """Each prompt prefilled once for its 3 rows: for a fixed seed, the sampled completions
+    equal those of the full prefill; generate() is the model's own again afterwards."""
+    from audiomcq_plugins.integrations.trl import shared_prefill
+
+    lm, batch = _repeated_prompts(arch, [0, 0, 0, 1, 1, 1])
+    settings = dict(do_sample=True, top_k=4, temperature=1.5, max_new_tokens=8)
+    settings["pad_token_id"] = lm.tokenizer.pad_token_id
+    torch.manual_seed(0)
+    full = lm.model.generate(**batch, **settings)
+    taken = []
+    split = shared_prefill._shared
+    monkeypatch.setattr(shared_prefill, "_shared", lambda *a: taken.append(split(*a)) or taken[-1])
+    torch.manual_seed(0)
+    with shared_prefill.one_prefill_per_prompt(lm.model, 3):
+        shared = lm.model.generate(**batch, **settings)
+    assert taken and taken[0] is not None and "cache" in taken[0]  # the shared path ran
+    assert torch.equal(full, shared)
+    assert "generate" not in lm.model.__dict__
+
+
+def test_rows_not_in_runs_of_one_prompt_are_generated_in_full():
+    from audiomcq_plugins.integrations.trl.shared_prefill import _shared
+
+    lm, batch = _repeated_prompts("qwen2-audio", [0, 1, 0, 1])
+    assert _shared(lm.model, 2, dict(batch)) is None

@@ -171,7 +171,7 @@ def _key(prefix: Any, others: dict[str, Any]) -> bytes:
     return digest.digest()
 
 
-def _rope_holder(model: Any) -> Any:
+def rope_holder(model: Any) -> Any:
     """The module that keeps multimodal rope deltas between forward calls (Omni thinkers)."""
     for module in (model, getattr(model, "model", None)):
         if module is not None and hasattr(module, "rope_deltas"):
@@ -180,12 +180,12 @@ def _rope_holder(model: Any) -> Any:
 
 
 def _rope_deltas(model: Any) -> Any:
-    holder = _rope_holder(model)
+    holder = rope_holder(model)
     deltas = None if holder is None else holder.rope_deltas
     return None if deltas is None else deltas.clone()
 
 
 def _set_rope_deltas(model: Any, deltas: Any) -> None:
-    holder = _rope_holder(model)
+    holder = rope_holder(model)
     if holder is not None:
         holder.rope_deltas = deltas

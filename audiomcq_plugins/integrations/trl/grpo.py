@@ -45,6 +45,10 @@ class AudioGRPOConfig(GRPOConfig):
         default=None,
         metadata={"help": "Encode each distinct clip once per forward (default true)."},
     )
+    shared_prefill: bool | None = field(
+        default=None,
+        metadata={"help": "Prefill each prompt once for its generations (default true)."},
+    )
 
 
 class AudioGRPOTrainer(AudioGRPOMixin, GRPOTrainer):

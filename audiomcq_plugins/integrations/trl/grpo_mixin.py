@@ -10,7 +10,8 @@ What the mixin changes (TRL 1.16, see :mod:`.compat`):
 - tokenization (``_tokenize_prompts``): prompts with an audio block are rendered by the chat
   template and run through the processor with their decoded clip; each distinct prompt once.
 - generation (``_generate_single_turn``): the processor's audio tensors go to ``generate``
-  (TRL passes them through); the audio encoder runs once per clip (:mod:`.reuse`).
+  (TRL passes them through); the audio encoder runs once per clip (:mod:`.reuse`), and each
+  prompt is prefilled once for its ``num_generations`` rows (:mod:`.shared_prefill`).
 - every log-prob forward (``_get_per_token_logps_and_entropies``): policy, reference and old
   policy receive ``input_features``/``feature_attention_mask`` for their rows. TRL itself
   forwards only image keys, so without this the audio tower silently gets no gradient.
@@ -26,6 +27,7 @@ What the mixin changes (TRL 1.16, see :mod:`.compat`):
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from typing import Any
 
@@ -35,6 +37,7 @@ from audiomcq_plugins.integrations.trl.audio_inputs import (
     encode_prompts,
     has_audio,
 )
+from audiomcq_plugins.integrations.trl.shared_prefill import one_prefill_per_prompt
 from audiomcq_plugins.processes import DrainBeforeEnd
 
 #: Prefix of the audio tensors stored in TRL's batch dicts.
@@ -153,7 +156,11 @@ class AudioGRPOMixin(DrainBeforeEnd):
 
     def _generate_single_turn(self, *args: Any, **kwargs: Any) -> Any:
         audio = self._active_audio
-        with self._audio_reuse.clips(None if audio is None else audio.clip_ids):
+        shared = contextlib.nullcontext()
+        if audio is not None and self._audio_settings.shared_prefill:
+            model = self.accelerator.unwrap_model(self.model_wrapped)  # what TRL generates with
+            shared = one_prefill_per_prompt(model, self.num_generations)
+        with self._audio_reuse.clips(None if audio is None else audio.clip_ids), shared:
             return super()._generate_single_turn(*args, **kwargs)
 
     def _generate_and_score_completions(self, inputs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ config field               ``env:`` variable                   value
 ``sampler``                ``AUDIOMCQ_SAMPLER``                a registered sampler name
 ``sampler_options``        ``AUDIOMCQ_SAMPLER_OPTIONS``        a mapping (JSON in ``env:``)
 ``audio_encoder_reuse``    ``AUDIOMCQ_AUDIO_REUSE``            true (default) / false
+``shared_prefill``         ``AUDIOMCQ_SHARED_PREFILL``         true (default) / false
 =========================  ==================================  ===================================
 
 A config field that is set wins over the environment.
@@ -35,6 +36,7 @@ ENV = {
     "sampler": "AUDIOMCQ_SAMPLER",
     "sampler_options": "AUDIOMCQ_SAMPLER_OPTIONS",
     "audio_encoder_reuse": "AUDIOMCQ_AUDIO_REUSE",
+    "shared_prefill": "AUDIOMCQ_SHARED_PREFILL",
 }
 _OFF = ("", "none", "null", "off", "false", "0")
 
@@ -46,6 +48,8 @@ class AudioSettings:
     sampler: str | None = None
     sampler_options: dict[str, Any] = field(default_factory=dict)
     audio_encoder_reuse: bool = True
+    #: GRPO generation prefills each prompt once for its num_generations rows (shared_prefill.py)
+    shared_prefill: bool = True
 
     @classmethod
     def resolve(cls, args: Any = None, environ: Mapping[str, str] | None = None) -> AudioSettings:
@@ -62,6 +66,7 @@ class AudioSettings:
             audio_encoder_reuse=parse_bool(
                 pick("audio_encoder_reuse"), "audio_encoder_reuse", True
             ),
+            shared_prefill=parse_bool(pick("shared_prefill"), "shared_prefill", True),
         )
 
 
