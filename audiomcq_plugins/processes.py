@@ -50,8 +50,23 @@ _fork_mask = threading.local()  # the forking thread's signal mask while SIGTERM
 _exit_registered = False
 
 
+#: Set by our SIGTERM handler, cleared once the interrupt is handled (:func:`check_interrupt`).
+_pending: list[bool] = [False]
+
+
 def _terminate_as_interrupt(signum: int, frame: object) -> None:
+    _pending[0] = True
     raise KeyboardInterrupt
+
+
+def check_interrupt() -> None:
+    """Raise ``KeyboardInterrupt`` if a SIGTERM arrived and its exception was lost. Python
+    runs a signal handler at whatever bytecode comes next; when that is inside a ``__del__``,
+    a weakref callback or an at-fork hook, the handler's exception is reported as unraisable
+    and dropped, and the command would run on. Long loops call this between steps."""
+    if _pending[0]:
+        _pending[0] = False
+        raise KeyboardInterrupt
 
 
 def _block_sigterm_before_fork() -> None:
@@ -87,6 +102,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
             after_in_child=_restore_sigterm_in_child,
         )
         _at_fork_registered = True
+    _pending[0] = False
     _parent_sigterm.append(signal.signal(signal.SIGTERM, _terminate_as_interrupt))
     try:
         yield
@@ -175,7 +191,7 @@ def interruptible(run: Callable[[], int | None], name: str, hint: str = "") -> i
         with sigterm_as_interrupt():
             return int(run() or 0)
     except KeyboardInterrupt:
-        pass  # reported below, once the interrupted frames are gone
+        _pending[0] = False  # reported below, once the interrupted frames are gone
     # progress bars of the unwound frames print their last state when collected: before ours
     gc.collect()
     print(f"audiomcq {name}: interrupted{'; ' + hint if hint else ''}", file=sys.stderr)

@@ -3,17 +3,19 @@ the main process): it ends promptly in one line, leaves no worker behind and res
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from audiomcq_plugins.benchmarks.fixtures import write_fixture
 from audiomcq_plugins.items import load_items
-from tests.processes import default_sigint, run
+from tests.processes import STACK_GRACE_S, default_sigint, run
 
 N = 300
 
@@ -37,14 +39,29 @@ def _wait_for_results(progress, proc, timeout=60.0) -> None:
     raise AssertionError("prepare produced no result in time")
 
 
-def _end_of_interrupted(proc: subprocess.Popen, what: str, timeout: float) -> str:
+def _end_of_interrupted(
+    proc: subprocess.Popen, what: str, timeout: float, stderr_file: Path | None = None
+) -> str:
     """Stderr of an interrupted process group, asserting that it ended within ``timeout``
     seconds and that no process of its group outlived it (leftovers are killed)."""
     try:
         _, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise AssertionError(f"{what} did not end within {timeout} s of the interrupt") from None
+        # A hang is a failure with its stacks: faulthandler (PYTHONFAULTHANDLER=1, which every
+        # command of these tests runs with) prints each process's threads on SIGABRT.
+        os.killpg(proc.pid, signal.SIGABRT)
+        try:
+            _, err = proc.communicate(timeout=STACK_GRACE_S)
+        except subprocess.TimeoutExpired:
+            _, err = "", ""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        if stderr_file is not None:
+            err = stderr_file.read_text(errors="replace")
+        raise AssertionError(
+            f"{what} did not end within {timeout} s of the interrupt; its stacks:\n"
+            f"{(err or '')[-20000:]}"
+        ) from None
     deadline = time.monotonic() + 10
     while _group_alive(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -61,7 +78,7 @@ def test_interrupted_parallel_prepare_stops_cleanly_and_resumes(how, tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "audiomcq_plugins", "prepare", "mmau_test_mini"]
     cmd += ["--source", str(src), "--out", str(out), "--workers", "2", "--no-progress"]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONFAULTHANDLER": "1"}
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,
@@ -111,6 +128,7 @@ def test_interrupted_eval_stops_cleanly_and_resumes_from_its_cache(how, tmp_path
     cmd += ["--tasks", "audiomcq_synth", "--batch_size", "1", "--use_cache", str(cache)]
     cmd += ["--gen_kwargs", "max_gen_toks=4", "--output_path", str(tmp_path / "out")]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    env["PYTHONFAULTHANDLER"] = "1"
     env["AUDIOMCQ_CACHE"] = str(tmp_path / "audiomcq-cache")
     db = tmp_path / "cache_rank0.db"
 

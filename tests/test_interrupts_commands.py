@@ -71,6 +71,7 @@ def _interrupt(cmd, marker, how, cwd, env, *, in_stderr=False) -> str:
     """Run ``cmd``; interrupt it once a descendant named by ``marker`` runs (or, with
     ``in_stderr``, once its stderr shows ``marker``); its stderr, checked for one clean end."""
     err_file = Path(cwd) / "stderr.txt"
+    env = {**env, "PYTHONFAULTHANDLER": "1"}  # a hang prints its stacks (_end_of_interrupted)
     with err_file.open("w") as err_out:
         proc = subprocess.Popen(
             cmd, stdout=subprocess.DEVNULL, stderr=err_out, text=True, cwd=cwd, env=env,
@@ -80,7 +81,7 @@ def _interrupt(cmd, marker, how, cwd, env, *, in_stderr=False) -> str:
         _signal_when_stderr_shows(proc, err_file, marker, how)
     else:
         _signal_when_child_runs(proc, marker, how)
-    _end_of_interrupted(proc, cmd[3], timeout=90)
+    _end_of_interrupted(proc, cmd[3], timeout=90, stderr_file=err_file)
     err = err_file.read_text(errors="replace")
     left = [k for k in _send.descendants if _running(k)]
     for k in left:

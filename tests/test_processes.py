@@ -175,3 +175,27 @@ def test_gloo_ranks_with_ddp_exit_cleanly(tmp_path):
     proc = run(cmd, timeout=240, env={**_base_env(), "OMP_NUM_THREADS": "1"}, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert sorted(p.name for p in tmp_path.glob("*.done")) == ["rank0.done", "rank1.done"]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_sigterm_whose_exception_a_finalizer_swallowed_still_interrupts():
+    """Python runs a signal handler at the next bytecode; inside a ``__del__`` its
+    ``KeyboardInterrupt`` is reported as unraisable and dropped (a prepare run was seen to carry
+    on after SIGTERM in CI). The handler also leaves the interrupt pending, and the loops that
+    call ``check_interrupt`` between steps raise it there."""
+    import gc
+
+    from audiomcq_plugins.processes import check_interrupt, sigterm_as_interrupt
+
+    class SignalsInFinalizer:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # bytecodes, for the handler to run here, inside __del__
+                pass
+
+    with sigterm_as_interrupt():
+        SignalsInFinalizer()
+        gc.collect()
+        with pytest.raises(KeyboardInterrupt):
+            check_interrupt()
+        check_interrupt()  # handled once: nothing pending any more

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
+from audiomcq_plugins.processes import check_interrupt
+
 J = TypeVar("J")
 R = TypeVar("R")
 
@@ -76,6 +78,7 @@ def run_interruptibly(
             pending = {pool.submit(task, c) for c in itertools.islice(chunks, 2 * workers)}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            check_interrupt()  # a SIGTERM whose exception a finalizer swallowed
             for future in done:
                 yield from future.result()
                 nxt = next(chunks, None)

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from audiomcq_plugins.models.requests import AudioRequest, length_order
+from audiomcq_plugins.processes import check_interrupt
 
 
 def usable_cores() -> int:
@@ -68,6 +69,7 @@ class BatchPipeline:
             prepared = prepare(batches[0]) if batches else None
             self.encode_wait_seconds += time.perf_counter() - start
             for k, idx in enumerate(batches):
+                check_interrupt()  # a SIGTERM whose exception a finalizer swallowed
                 last = k + 1 == len(batches)
                 upcoming = None if last or not prefetch else pool.submit(prepare, batches[k + 1])
                 start = time.perf_counter()
