@@ -40,6 +40,13 @@ PATCHES: tuple[Patch, ...] = (
         _GUARD + " and models.compat.require_tested_transformers",
     ),
     Patch(
+        "integrations/trl/reuse.py: module._get_feat_extract_output_lengths",
+        "calls",
+        "how many encoder frames a clip's features give (a private helper of the towers)",
+        "with the reuse above",
+        _GUARD + " and models.compat.require_tested_transformers",
+    ),
+    Patch(
         "integrations/trl/shared_prefill.py: model.generate",
         "wraps",
         "GRPO generation prefills each distinct prompt once and continues its num_generations "
@@ -53,13 +60,6 @@ PATCHES: tuple[Patch, ...] = (
         "an Omni thinker's rope deltas from the shared prefill, one per prompt, repeated to its "
         "rows as the cache is",
         "with the wrap above, on Omni thinkers",
-        _GUARD + " and models.compat.require_tested_transformers",
-    ),
-    Patch(
-        "integrations/trl/reuse.py: module._get_feat_extract_output_lengths",
-        "calls",
-        "how many encoder frames a clip's features give (a private helper of the towers)",
-        "with the reuse above",
         _GUARD + " and models.compat.require_tested_transformers",
     ),
     *(
