@@ -27,17 +27,16 @@ What the mixin changes (TRL 1.16, see :mod:`.compat`):
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 from typing import Any
 
+from audiomcq_plugins.integrations.trl import shared_prefill
 from audiomcq_plugins.integrations.trl.audio_inputs import (
     CLIP_IDS_KEY,
     AudioBatch,
     encode_prompts,
     has_audio,
 )
-from audiomcq_plugins.integrations.trl.shared_prefill import one_prefill_per_prompt
 from audiomcq_plugins.processes import DrainBeforeEnd
 
 #: Prefix of the audio tensors stored in TRL's batch dicts.
@@ -156,10 +155,7 @@ class AudioGRPOMixin(DrainBeforeEnd):
 
     def _generate_single_turn(self, *args: Any, **kwargs: Any) -> Any:
         audio = self._active_audio
-        shared = contextlib.nullcontext()
-        if audio is not None and self._audio_settings.shared_prefill:
-            model = self.accelerator.unwrap_model(self.model_wrapped)  # what TRL generates with
-            shared = one_prefill_per_prompt(model, self.num_generations)
+        shared = shared_prefill.for_trainer(self, audio is not None)
         with self._audio_reuse.clips(None if audio is None else audio.clip_ids), shared:
             return super()._generate_single_turn(*args, **kwargs)
 

@@ -23,6 +23,15 @@ from audiomcq_plugins.models.prefix_reuse import rope_holder
 _TEXT = ("input_ids", "attention_mask")
 
 
+def for_trainer(trainer: Any, has_audio: bool) -> contextlib.AbstractContextManager[None]:
+    """The sharing for one GRPO generation of ``trainer``: on the model TRL generates with,
+    for audio prompts when ``shared_prefill`` is on; otherwise nothing."""
+    if not (has_audio and trainer._audio_settings.shared_prefill):
+        return contextlib.nullcontext()
+    model = trainer.accelerator.unwrap_model(trainer.model_wrapped)
+    return one_prefill_per_prompt(model, trainer.num_generations)
+
+
 @contextlib.contextmanager
 def one_prefill_per_prompt(model: Any, group: int) -> Iterator[None]:
     """Within the block, ``model.generate`` shares each prompt's prefill across its ``group``
