@@ -78,6 +78,19 @@ def register_scorers(register: Callable[[str, Any], None]) -> None:
 
 
 @hookspec
+def register_embedders(register: Callable[[str, Callable[..., Any]], None]) -> None:
+    """Register text embedders for embedding matchers (MMAU-Pro's ``mmau-pro-official``).
+
+    :param register: call ``register(name, embed)`` where ``embed(texts: list[str])`` returns
+        an array-like of shape ``(len(texts), dim)``, one row per text. Rows are L2-normalised
+        by the matcher. ``$AUDIOMCQ_EMBEDDER=<name>`` makes ``mmau-pro-official`` use it.
+    :returns: nothing; the return value is ignored.
+
+    Not firstresult: every plugin's implementation is called.
+    """
+
+
+@hookspec
 def register_rewards(register: Callable[[str, Callable[..., list]], None]) -> None:
     """Register reward functions for RL post-training (TRL's reward contract).
 

@@ -29,7 +29,9 @@ class Item:
     benchmark: str
     split: str
     #: the clip (a path under the data root, or embedded bytes); None for a text-only item.
-    #: Paths, bytes and audio dicts given here become an :class:`AudioRef`.
+    #: Paths, bytes and audio dicts given here become an :class:`AudioRef`; a list of them is
+    #: a multi-clip item (MMAU-Pro's multi-audio questions): the first clip lands here and the
+    #: others in :attr:`extra_audio`. Read every clip, in order, from :attr:`clips`.
     audio: AudioRef | None
     question: str
     choices: list[str]
@@ -39,17 +41,33 @@ class Item:
     breakdown: dict[str, Any] = field(default_factory=dict)
     cot: dict[str, str] = field(default_factory=dict)
     source: dict[str, Any] = field(default_factory=dict)  # untouched source record
+    #: the clips after the first of a multi-clip item, in the order the model hears them
+    extra_audio: tuple[AudioRef, ...] = ()
 
     def __post_init__(self) -> None:
+        if isinstance(self.audio, (list, tuple)):
+            # a list is every clip: it replaces extra_audio too (dataclasses.replace included)
+            first, *rest = list(self.audio) or [None]
+            self.audio, self.extra_audio = first, tuple(rest)
         self.audio = AudioRef.of(self.audio, self.id)
+        self.extra_audio = tuple(AudioRef.of(a, self.id) for a in self.extra_audio)
+        if self.extra_audio and self.audio is None:
+            raise ValueError(f"item {self.id}: extra_audio given without a first clip (audio)")
         if self.answer_index is None and self.answer in self.choices:
             self.answer_index = self.choices.index(self.answer)
 
+    @property
+    def clips(self) -> tuple[AudioRef, ...]:
+        """Every clip of the item, in order (none for a text-only item)."""
+        return () if self.audio is None else (self.audio, *self.extra_audio)
+
     def to_dict(self) -> dict[str, Any]:
-        """The JSONL record: breakdown fields at top level under their source names."""
-        audio = self.audio.to_json(self.id) if self.audio is not None else None
-        d = asdict(replace(self, audio=None))
-        d["audio"] = audio
+        """The JSONL record: breakdown fields at top level under their source names; the
+        audio as one path, or a list of paths for a multi-clip item."""
+        paths = [clip.to_json(self.id) for clip in self.clips]
+        d = asdict(replace(self, audio=None, extra_audio=()))
+        d.pop("extra_audio")
+        d["audio"] = paths if len(paths) > 1 else (paths[0] if paths else None)
         breakdown = d.pop("breakdown")
         for key, value in breakdown.items():
             d.setdefault(key, value)
@@ -179,11 +197,11 @@ def validate_items(
             for p in check_item(item, answer_required=answer_required)
             if warnings or p.severity == "error"
         )
-        if check_audio and item.audio is not None:
+        for clip in item.clips if check_audio else ():
             try:
-                load_audio(item.audio, data_root=data_root, item_id=str(item.id))
+                load_audio(clip, data_root=data_root, item_id=str(item.id))
             except AudioError as exc:
-                problems.append(Problem(str(item.id), "audio", describe(item.audio), exc.reason))
+                problems.append(Problem(str(item.id), "audio", describe(clip), exc.reason))
     return problems
 
 

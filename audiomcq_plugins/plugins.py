@@ -24,9 +24,18 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "audiomcq_plugins.benchmarks.builtin",
     "audiomcq_plugins.rewards",
     "audiomcq_plugins.samplers",
+    "audiomcq_plugins.models.embedders",
 )
 
-KINDS = ("benchmarks", "prompt_formats", "scorers", "rewards", "samplers", "commands")
+KINDS = (
+    "benchmarks",
+    "prompt_formats",
+    "scorers",
+    "embedders",
+    "rewards",
+    "samplers",
+    "commands",
+)
 
 
 class RegistryError(Exception):

@@ -12,6 +12,7 @@ Built-in formats (exact texts in each function's docstring and in ``docs/scoring
 - ``mmsu``: the official MMSU letter prompt (generalised to 2-8 choices).
 - ``lettered``: a generic lettered prompt ("A. ...", one per line) for 2-8 choices.
 - ``airbench``: AIR-Bench Foundation's official prompt (missing options printed ``None``).
+- ``mmau_pro``: MMAU-Pro's closed-form prompt as NeMo-Skills sends it (no instruction).
 """
 
 from __future__ import annotations
@@ -142,8 +143,22 @@ def airbench(question: str, choices: Sequence[str]) -> str:
     return f"{AIRBENCH_INSTRUCTION}\n{question}\n{lines}"
 
 
+def mmau_pro(question: str, choices: Sequence[str]) -> str:
+    """MMAU-Pro's closed-form prompt, as NeMo-Skills' ``mmau-pro/prepare.py`` writes it: the
+    question, an empty line, one lettered option per line, and no instruction::
+
+        {question}
+
+        A. {choice 1}
+        B. {choice 2}
+        ...
+    """
+    return f"{question}\n\n{_lettered_lines(_check(choices))}"
+
+
 FORMATS: dict[str, Callable[[str, Sequence[str]], str]] = {
     "airbench": airbench,
+    "mmau_pro": mmau_pro,
     "r1aqa": r1aqa,
     "mmau": mmau,
     "mmar": mmar,

@@ -7,7 +7,8 @@ the same numbers for the same predictions. Rows are plain JSON-able dicts:
 
 - ``id``, ``prompt`` (the rendered user turn), ``choices``, ``answer`` ("" when withheld),
   ``answer_index`` (-1 when withheld);
-- ``audio_path``: an absolute path (embedded audio is cached as a file first), never bytes;
+- ``audio_paths``: the item's clips as absolute paths, in order (embedded audio is cached as a
+  file first), never bytes; one path for most benchmarks, several for a multi-clip item;
 - ``record``: the canonical item as JSON, minus audio and source (breakdown fields live here);
 - ``settings``: the task settings as JSON (benchmark, prompt format, official scorer, audio mode,
   ablation length, breakdowns).
@@ -81,13 +82,25 @@ def package_versions() -> dict[str, str | None]:
     return out
 
 
-def _audio_path(item: Any, data_root: Path) -> str:
-    """The clip's file: under the data root, or for audio embedded in the metadata (MMSU's
-    parquet) a cached file, so documents and requests carry a path and a hash, never bytes."""
-    ref = item.audio
-    if ref is not None and ref.data is not None:
-        return str(cached_bytes(ref.data, "embedded", ref.suffix()))
-    return str(audio_mod.resolve_path(ref.path if ref else "", data_root, item_id=item.id))
+def _audio_paths(item: Any, data_root: Path) -> list[str]:
+    """The files of the item's clips, in order: under the data root, or for audio embedded in
+    the metadata (MMSU's parquet) a cached file, so documents and requests carry paths and
+    hashes, never bytes. An item without a clip is refused here (its path is empty)."""
+    paths = []
+    for ref in item.clips or (None,):
+        if ref is not None and ref.data is not None:
+            paths.append(str(cached_bytes(ref.data, "embedded", ref.suffix())))
+        else:
+            rel = ref.path if ref else ""
+            paths.append(str(audio_mod.resolve_path(rel or "", data_root, item_id=item.id)))
+    return paths
+
+
+def scorer_mode(name: str) -> str:
+    """A scorer's label in results: its name, and what it depends on when it says (an
+    embedding matcher names its embedder)."""
+    mode = getattr(plugins.get("scorers", name), "mode", None)
+    return mode(name) if callable(mode) else name
 
 
 def task_settings(**kwargs: Any) -> dict[str, Any]:
@@ -102,7 +115,9 @@ def task_settings(**kwargs: Any) -> dict[str, Any]:
     prompt_format = kwargs.get("prompt_format") or spec.default_prompt
     official = kwargs.get("official_scorer") or spec.official_scorer
     plugins.get("prompt_formats", prompt_format)  # fail early on unknown names
-    plugins.get("scorers", official)
+    ready = getattr(plugins.get("scorers", official), "ready", None)
+    if callable(ready):  # a scorer that loads a model loads it before anything runs
+        ready(official)
     return {
         "benchmark": name,
         "prompt_format": prompt_format,
@@ -141,8 +156,8 @@ def load_rows(**kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         label = (ac or {}).get(item.id) or ""
         if not subsets.in_shard(position, shard) or (subset and label != subset):
             continue
-        # the clip travels as audio_path; the source record is dropped (not copied first)
-        record = replace(item, audio=None, source={}).to_dict()
+        # the clips travel as audio_paths; the source record is dropped (not copied first)
+        record = replace(item, audio=None, extra_audio=(), source={}).to_dict()
         record.pop("audio", None)
         record.pop("source", None)
         rows.append(
@@ -152,7 +167,7 @@ def load_rows(**kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
                 "choices": list(item.choices),
                 "answer": item.answer or "",
                 "answer_index": -1 if item.answer_index is None else int(item.answer_index),
-                "audio_path": _audio_path(item, loaded.data_root),
+                "audio_paths": _audio_paths(item, loaded.data_root),
                 "record": json.dumps(record, default=str, ensure_ascii=False),
                 "settings": settings_json,
                 "contribution": label,
@@ -167,7 +182,7 @@ def load_rows(**kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     provenance = {
         **loaded.provenance(),
         "prompt_format": settings["prompt_format"],
-        "scorer_modes": {"acc": "strict", "acc_official": settings["official_scorer"]},
+        "scorer_modes": {"acc": "strict", "acc_official": scorer_mode(settings["official_scorer"])},
         "audio": settings["audio"],
         "ablation_seconds": settings["ablation_seconds"],
         "subset": subset,
@@ -187,7 +202,8 @@ def file_sha256(path: str) -> str:
     return sha256_file_remembered(path)
 
 
-def _seconds(setting: Any, path: str) -> float:
+def _seconds(settings: dict[str, Any], path: str) -> float:
+    setting = settings["ablation_seconds"]
     if setting == "clip":
         import soundfile
 
@@ -195,22 +211,26 @@ def _seconds(setting: Any, path: str) -> float:
     return float(setting)
 
 
-def audio_reference(row: dict[str, Any]) -> dict[str, Any] | None:
-    """The audio of one row as a reference: path + content hash, or the ablation that replaces
-    it (silence / seeded noise of a length); None for text-only variants (audio ``none``).
-    :func:`~audiomcq_plugins.models.requests.resolve_audio` turns it into a waveform."""
+def audio_references(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The audio of one row as references, one per clip in order: path + content hash, or
+    the ablation that replaces that clip (silence / seeded noise of a length); none for
+    text-only variants (audio ``none``).
+    :func:`~audiomcq_plugins.models.requests.resolve_audio` turns each into a waveform."""
     settings = json.loads(row["settings"])
-    path = row["audio_path"]
     mode = settings["audio"]
     if mode == "none":
-        return None
-    if mode == "clip":
-        return {"id": row["id"], "path": path, "sha256": file_sha256(path)}
-    seconds = _seconds(settings["ablation_seconds"], path)
-    ref: dict[str, Any] = {"id": row["id"], f"{mode}_seconds": seconds}
-    if mode == "noise":
-        ref["seed"] = int(sha256_bytes(row["id"].encode())[:8], 16)
-    return ref
+        return []
+    refs = []
+    for k, path in enumerate(row["audio_paths"]):
+        ref_id = row["id"] if k == 0 else f"{row['id']}#{k + 1}"
+        if mode == "clip":
+            refs.append({"id": ref_id, "path": path, "sha256": file_sha256(path)})
+            continue
+        ref: dict[str, Any] = {"id": ref_id, f"{mode}_seconds": _seconds(settings, path)}
+        if mode == "noise":
+            ref["seed"] = int(sha256_bytes(ref_id.encode())[:8], 16)
+        refs.append(ref)
+    return refs
 
 
 def contribution_metrics(label: str, correct: float) -> dict[str, float]:

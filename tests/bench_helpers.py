@@ -19,6 +19,7 @@ CONTRACT_TASKS = (
     "audiomcq",
     "audiomcq_synth",
     "air_bench_foundation",
+    "mmau_pro",
 )
 
 

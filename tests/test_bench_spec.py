@@ -19,6 +19,7 @@ NAMES = {
     "dcase2026_task5_dev",
     "audiomcq_synth",
     "air_bench_foundation",
+    "mmau_pro",
 }
 
 

@@ -22,6 +22,7 @@ class TestThirdPartyPlugin:
             "benchmarks": ["sample_birdsong"],
             "prompt_formats": ["sample-yes-no"],
             "scorers": ["sample-first-word"],
+            "embedders": ["sample-vowels"],
             "rewards": ["sample_brevity"],
             "samplers": ["sample_reversed"],
             "commands": ["birdsong-habitats"],
@@ -33,6 +34,14 @@ class TestThirdPartyPlugin:
         assert verdict.correct and verdict.choice == 1
         reward = plugins.get("rewards", "sample_brevity")
         assert reward(["p"], ["abc"]) == [0.25]
+
+    def test_embedder_used_by_the_embedding_matcher(self, sample_plugin_site, monkeypatch):
+        monkeypatch.setenv("AUDIOMCQ_EMBEDDER", "sample-vowels")
+        matcher = plugins.get("scorers", "mmau-pro-official")
+        # vowel counts: "oooo" is nearest to "oo" (same direction), not to "aaaa" or "ie"
+        verdict = matcher("oooo", ["aaaa", "oo", "ie"], "oo")
+        assert verdict.correct and verdict.choice == 1
+        assert matcher.mode("mmau-pro-official") == "mmau-pro-official (embedder sample-vowels)"
 
     def test_sampler_and_audio_hooks_used(self, sample_plugin_site):
         pytest.importorskip("torch")

@@ -87,7 +87,7 @@ class TestLettered:
 class TestRegistry:
     def test_builtin_formats_registered_by_this_module(self):
         names = set(prompts.FORMATS)
-        assert names == {"r1aqa", "mmau", "mmar", "mmsu", "lettered", "airbench"}
+        assert names == {"r1aqa", "mmau", "mmar", "mmsu", "lettered", "airbench", "mmau_pro"}
         info = plugins.describe()["audiomcq_plugins.prompts"]["prompt_formats"]
         assert set(info) == names
 

@@ -25,25 +25,28 @@ def test_groups_are_the_contract():
         "audio_mcq_silent": ["mmau_test_mini_silent", "mmar_silent", "mmsu_silent"],
         "audio_mcq_acstrong": ["mmau_test_mini_acstrong", "mmar_acstrong", "mmsu_acstrong"],
         "audio_mcq_acweak": ["mmau_test_mini_acweak", "mmar_acweak", "mmsu_acweak"],
-        # the suite audio-LLM papers report: audio_mcq and AIR-Bench Foundation
-        "audio_mcq_suite": ["mmau_test_mini", "mmar", "mmsu", "air_bench_foundation"],
+        # the suite audio-LLM papers report: audio_mcq, AIR-Bench Foundation and MMAU-Pro
+        "audio_mcq_suite": ["mmau_test_mini", "mmar", "mmsu", "air_bench_foundation", "mmau_pro"],
         "audio_mcq_suite_silent": [
             "mmau_test_mini_silent",
             "mmar_silent",
             "mmsu_silent",
             "air_bench_foundation_silent",
+            "mmau_pro_silent",
         ],
         "audio_mcq_suite_acstrong": [
             "mmau_test_mini_acstrong",
             "mmar_acstrong",
             "mmsu_acstrong",
             "air_bench_foundation_acstrong",
+            "mmau_pro_acstrong",
         ],
         "audio_mcq_suite_acweak": [
             "mmau_test_mini_acweak",
             "mmar_acweak",
             "mmsu_acweak",
             "air_bench_foundation_acweak",
+            "mmau_pro_acweak",
         ],
     }
 

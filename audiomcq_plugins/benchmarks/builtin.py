@@ -6,7 +6,16 @@ from collections.abc import Callable
 from typing import Any
 
 from audiomcq_plugins import hookimpl
-from audiomcq_plugins.benchmarks import air_bench, audiomcq, dcase, mmar, mmau, mmsu, synth
+from audiomcq_plugins.benchmarks import (
+    air_bench,
+    audiomcq,
+    dcase,
+    mmar,
+    mmau,
+    mmau_pro,
+    mmsu,
+    synth,
+)
 
 BUILTIN_SPECS = (
     *mmau.SPECS,
@@ -15,6 +24,7 @@ BUILTIN_SPECS = (
     *audiomcq.SPECS,
     *dcase.SPECS,
     *air_bench.SPECS,
+    *mmau_pro.SPECS,
     *synth.SPECS,
 )
 

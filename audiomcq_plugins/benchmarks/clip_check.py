@@ -32,22 +32,42 @@ def clip_name(item_id: str, audio: AudioRef) -> str:
     return f"audio/{safe}{suffix if suffix in AUDIO_SUFFIXES else '.wav'}"
 
 
-def check_clip(job: tuple[str, Any, str, str | None, bool]) -> dict[str, Any]:
-    """Worker: extract an embedded clip (when asked) and decode it; never raises."""
+def clip_names(item_id: str, clips: tuple[AudioRef, ...]) -> tuple[str, ...]:
+    """Where an item's embedded clips are extracted: :func:`clip_name`, then ``-2``, ``-3``
+    ... before the suffix for the further clips of a multi-clip item."""
+    names = []
+    for k, clip in enumerate(clips):
+        name = clip_name(item_id, clip)
+        if k:
+            stem, dot, suffix = name.rpartition(".")
+            name = f"{stem}-{k + 1}{dot}{suffix}"
+        names.append(name)
+    return tuple(names)
+
+
+def check_clip(
+    job: tuple[str, tuple[AudioRef, ...], str, tuple[str, ...] | None, bool],
+) -> dict[str, Any]:
+    """Worker: extract an item's embedded clips (when asked) and decode each; never raises.
+    The entry's ``duration`` is the seconds of all its clips together."""
     from audiomcq_plugins.audio import AudioError, load_audio
 
-    item_id, audio, data_root, extract_to, decode = job
+    item_id, clips, data_root, extract_to, decode = job
     entry: dict[str, Any] = {"id": item_id}
     try:
+        audio: list[Any] = list(clips)
         if extract_to is not None:
-            data = audio.data
-            target = Path(data_root) / extract_to
-            if not (target.is_file() and target.stat().st_size == len(data)):
-                write_atomic(target, data)
-            entry["audio"] = audio = extract_to
+            for clip, name in zip(clips, extract_to, strict=True):
+                target = Path(data_root) / name
+                if not (target.is_file() and target.stat().st_size == len(clip.data or b"")):
+                    write_atomic(target, clip.data or b"")
+            audio = list(extract_to)
+            entry["audio"] = audio if len(audio) > 1 else audio[0]
         if decode:
-            clip = load_audio(audio, data_root=data_root, item_id=item_id)
-            entry["duration"] = round(clip.duration, 3)
+            seconds = [
+                load_audio(clip, data_root=data_root, item_id=item_id).duration for clip in audio
+            ]
+            entry["duration"] = round(sum(seconds), 3)
     except AudioError as exc:
         entry["error"] = exc.reason
     except OSError as exc:

@@ -12,7 +12,6 @@ choice, five choices, a trailing empty choice) in the first items.
 from __future__ import annotations
 
 import io
-import json
 import os
 import uuid
 from collections.abc import Callable
@@ -22,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from audiomcq_plugins.audio import SAMPLE_RATE, write_audio
-from audiomcq_plugins.benchmarks import synth
+from audiomcq_plugins.benchmarks import suite_fixtures, synth
+from audiomcq_plugins.benchmarks.suite_fixtures import examples, write_json
 
 #: family name -> the benchmark its fixture is written for
 FAMILY_DEFAULT = {
@@ -42,11 +42,6 @@ MMAR_MODALITY = {
     "temporal": "mix-sound-music",
 }
 SOURCES = ("clotho", "musiccaps")
-
-
-def _examples(n: int, seed: int, max_seconds: float) -> list[tuple[dict, np.ndarray]]:
-    cfg = synth.SynthConfig(seed=seed, min_seconds=0.5, max_seconds=max_seconds)
-    return list(synth.examples(n, cfg))
 
 
 def _clip(path: Path, audio: np.ndarray) -> None:
@@ -75,20 +70,11 @@ def _plant_quirks(records: list[dict[str, Any]], family: str) -> None:
         records[4]["choices"] = [*records[4]["choices"], ""]
 
 
-def _write_json(path: Path, records: list[dict[str, Any]], jsonl: bool = False) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        if jsonl:
-            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-        else:
-            json.dump(records, fh, ensure_ascii=False, indent=1)
-
-
 def _mmau(out: Path, n: int, seed: int, max_seconds: float, quirks: bool, test: bool) -> Path:
     split = "test" if test else "test-mini"
     audio_dir = f"{split}-audios"
     records = []
-    for i, (ex, audio) in enumerate(_examples(n, seed, max_seconds)):
+    for i, (ex, audio) in enumerate(examples(n, seed, max_seconds)):
         iid = _uuid(seed, i)
         _clip(out / audio_dir / f"{iid}.wav", audio)
         records.append(
@@ -108,13 +94,13 @@ def _mmau(out: Path, n: int, seed: int, max_seconds: float, quirks: bool, test: 
         )
     if quirks:
         _plant_quirks(records, "mmau")
-    _write_json(out / f"mmau-{split}.json", records)
+    write_json(out / f"mmau-{split}.json", records)
     return out
 
 
 def _mmar(out: Path, n: int, seed: int, max_seconds: float, quirks: bool) -> Path:
     records = []
-    for i, (ex, audio) in enumerate(_examples(n, seed, max_seconds)):
+    for i, (ex, audio) in enumerate(examples(n, seed, max_seconds)):
         iid = f"synth{seed}_{i:05d}_00-00-00_00-00-{int(ex['duration']):02d}"
         _clip(out / "audio" / f"{iid}.wav", audio)
         records.append(
@@ -138,7 +124,7 @@ def _mmar(out: Path, n: int, seed: int, max_seconds: float, quirks: bool) -> Pat
         )
     if quirks:
         _plant_quirks(records, "mmar")
-    _write_json(out / "MMAR-meta.jsonl", records, jsonl=True)
+    write_json(out / "MMAR-meta.jsonl", records, jsonl=True)
     return out
 
 
@@ -156,7 +142,7 @@ def _mmsu(out: Path, n: int, seed: int, max_seconds: float, quirks: bool) -> Pat
     import pyarrow.parquet as pq
 
     rows = []
-    for i, (ex, audio) in enumerate(_examples(n, seed, max_seconds)):
+    for i, (ex, audio) in enumerate(examples(n, seed, max_seconds)):
         choices = (ex["choices"] + [None] * 4)[:4]
         rows.append(
             {
@@ -179,7 +165,7 @@ def _mmsu(out: Path, n: int, seed: int, max_seconds: float, quirks: bool) -> Pat
 
 def _audiomcq(out: Path, n: int, seed: int, max_seconds: float, quirks: bool) -> Path:
     records = []
-    for i, (ex, audio) in enumerate(_examples(n, seed, max_seconds)):
+    for i, (ex, audio) in enumerate(examples(n, seed, max_seconds)):
         source = SOURCES[i % len(SOURCES)]
         rel = f"development/{ex['id']}.wav" if source == "clotho" else f"{ex['id']}.wav"
         _clip(out / "audio" / source / rel, audio)
@@ -195,13 +181,13 @@ def _audiomcq(out: Path, n: int, seed: int, max_seconds: float, quirks: bool) ->
         )
     if quirks:
         _plant_quirks(records, "audiomcq")
-    _write_json(out / "AudioMCQ.json", records)
+    write_json(out / "AudioMCQ.json", records)
     return out
 
 
 def _strongac(out: Path, n: int, seed: int, max_seconds: float, quirks: bool) -> Path:
     records = []
-    for ex, audio in _examples(n, seed, max_seconds):
+    for ex, audio in examples(n, seed, max_seconds):
         _clip(out / "audios" / f"{ex['id']}.wav", audio)
         records.append(
             {
@@ -211,13 +197,13 @@ def _strongac(out: Path, n: int, seed: int, max_seconds: float, quirks: bool) ->
                 "gemini_cot": ex["structured_cot"],
             }
         )
-    _write_json(out / "data.jsonl", records, jsonl=True)
+    write_json(out / "data.jsonl", records, jsonl=True)
     return out
 
 
 def _dcase(out: Path, n: int, seed: int, max_seconds: float, quirks: bool) -> Path:
     records = []
-    for i, (ex, audio) in enumerate(_examples(n, seed, max_seconds)):
+    for i, (ex, audio) in enumerate(examples(n, seed, max_seconds)):
         name = f"dev_{seed}_{i:05d}.wav"
         _clip(out / "dev_audios" / name, audio)
         records.append(
@@ -231,45 +217,7 @@ def _dcase(out: Path, n: int, seed: int, max_seconds: float, quirks: bool) -> Pa
                 "question_type": ex["question_type"],
             }
         )
-    _write_json(out / "dev.jsonl", records, jsonl=True)
-    return out
-
-
-def _air_bench(out: Path, n: int, seed: int, max_seconds: float, quirks: bool) -> Path:
-    """``Foundation/Foundation_meta.json`` + ``Foundation/<task>_<dataset>/``: items of two
-    sub-tasks, some with two options (``choice_c``/``choice_d`` null or absent), and one
-    ``Audio_Grounding`` item whose metadata names a ``.wav`` that exists as ``.flac``."""
-    from audiomcq_plugins.benchmarks.air_bench import SUBSETS, TASKS
-
-    records = []
-    for i, (ex, audio) in enumerate(_examples(n, seed, max_seconds)):
-        task = next(t for t in TASKS if SUBSETS[i % 3].startswith(t))
-        subset = SUBSETS[i % 3] if i % 5 != 4 else "Audio_Grounding_AudioGrounding"
-        task = "Audio_Grounding" if i % 5 == 4 else task
-        name = f"clip_{seed}_{i:05d}.wav"
-        on_disk = name[:-3] + "flac" if task == "Audio_Grounding" else name
-        path = out / "Foundation" / subset / on_disk
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_audio(path, audio, SAMPLE_RATE, subtype="PCM_16")
-        choices = ex["choices"][:2] if i % 4 == 1 else ex["choices"][:4]
-        if ex["answer"] not in choices:
-            choices = [ex["answer"], *choices[1:]]
-        rec = {
-            "uniq_id": 1000 * seed + i,
-            "path": name,
-            "question": ex["question"],
-            "answer_gt": ex["answer"],
-            "task_name": task,
-            "dataset_name": subset[len(task) + 1 :],
-        }
-        for column, text in zip(
-            ("choice_a", "choice_b", "choice_c", "choice_d"), choices, strict=False
-        ):
-            rec[column] = text
-        if len(choices) == 2 and i % 8 == 1:
-            rec["choice_c"] = rec["choice_d"] = None
-        records.append(rec)
-    _write_json(out / "Foundation" / "Foundation_meta.json", records)
+    write_json(out / "dev.jsonl", records, jsonl=True)
     return out
 
 
@@ -286,7 +234,8 @@ WRITERS: dict[str, Callable[..., Path]] = {
     "audiomcq": _audiomcq,
     "audiomcq_strongac_geminicot": _strongac,
     "dcase2026_task5_dev": _dcase,
-    "air_bench_foundation": _air_bench,
+    "air_bench_foundation": suite_fixtures.air_bench,
+    "mmau_pro": suite_fixtures.mmau_pro,
     "audiomcq_synth": _synth,
 }
 

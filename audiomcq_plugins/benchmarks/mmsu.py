@@ -18,19 +18,23 @@ from audiomcq_plugins.items import Item
 CHOICE_COLUMNS = ["choice_a", "choice_b", "choice_c", "choice_d"]
 
 
-def parquet_reader(
-    spec: BenchmarkSpec, root: Path, files: list[Path], quirks: Quirks, opts: dict[str, Any]
-) -> list[Item]:
+def parquet_rows(spec: BenchmarkSpec, path: Path) -> list[dict[str, Any]]:
+    """The rows of one parquet metadata file as dicts (``pyarrow``, the ``data`` extra)."""
     try:
         import pyarrow.parquet as pq
     except ImportError:  # pragma: no cover - pyarrow ships with the data extra
         raise ImportError(
             f"benchmark {spec.name} is stored as parquet: pip install 'audiomcq-plugins[data]'"
         ) from None
+    return pq.read_table(path).to_pylist()
+
+
+def parquet_reader(
+    spec: BenchmarkSpec, root: Path, files: list[Path], quirks: Quirks, opts: dict[str, Any]
+) -> list[Item]:
     items: list[Item] = []
     for path in files:
-        records = pq.read_table(path).to_pylist()
-        items.extend(read_mapped(spec, root, records, quirks, opts, str(path)))
+        items.extend(read_mapped(spec, root, parquet_rows(spec, path), quirks, opts, str(path)))
     return items
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from audiomcq_plugins.audioref import describe
 from audiomcq_plugins.benchmarks.clip_check import (
     check_clips,
-    clip_name,
+    clip_names,
     is_embedded,
     read_progress,
 )
@@ -105,9 +105,9 @@ def prepare(
     done = read_progress(progress_path, header)
     resumed = len(done)
     jobs = [
-        (it.id, it.audio, str(data_root), clip_name(it.id, it.audio) if emb else None, check)
+        (it.id, it.clips, str(data_root), clip_names(it.id, it.clips) if emb else None, check)
         for it, emb in zip(loaded.items, embedded, strict=True)
-        if it.id not in done and (emb or check) and it.audio is not None
+        if it.id not in done and (emb or check) and it.clips
     ]
     if jobs:
         check_clips(jobs, done, progress_path, header, workers, progress, spec.name)
@@ -156,7 +156,8 @@ def _up_to_date(
 def _embedded_flags(spec: BenchmarkSpec, loaded: LoadedBenchmark) -> list[bool]:
     """Whether each item embeds its clip; a source holds one kind or the other."""
     embedded = [is_embedded(it.audio) for it in loaded.items]
-    if any(embedded) and not all(embedded):
+    clips = [is_embedded(clip) for it in loaded.items for clip in it.clips]
+    if any(clips) and not all(clips):
         raise ValueError(
             f"benchmark {spec.name}: mixes embedded audio and audio paths; prepare needs one "
             "kind per source"
@@ -170,7 +171,7 @@ def _audio_problems(loaded: LoadedBenchmark, done: dict[str, dict[str, Any]]) ->
         Problem(
             iid,
             "audio",
-            describe(by_id[iid].audio),
+            ", ".join(map(describe, by_id[iid].clips)),
             e["error"],
         )
         for iid, e in done.items()

@@ -121,7 +121,10 @@ def check_columns(
 def audio_ref(value: Any, root: Path, rec: dict[str, Any], opts: dict[str, Any]) -> Any:
     """A record's audio path made relative to the data root (see the family options
     ``audio_dir`` and ``audio_roots``); embedded audio is passed on as it is, and the item
-    turns either into an :class:`~audiomcq_plugins.audioref.AudioRef`."""
+    turns either into an :class:`~audiomcq_plugins.audioref.AudioRef`. A list of clips (a
+    multi-clip item) gives a list, each clip placed the same way."""
+    if isinstance(value, (list, tuple)):
+        return [audio_ref(v, root, rec, opts) for v in value]
     roots: dict[str, str] | None = opts.get("audio_roots")
     template: str | None = opts.get("audio_root_template")
     if roots is not None or template:

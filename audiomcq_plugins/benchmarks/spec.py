@@ -166,7 +166,9 @@ class BenchmarkSpec:
         return []
 
     def _candidates(self, base: Path) -> list[Path]:
-        return [base, base / self.name]
+        """``<base>/<name>`` first: a folder holding several benchmarks must not lend one
+        benchmark's files to another's wide glob (MMSU's ``**/*.parquet``)."""
+        return [base / self.name, base]
 
     def locate(
         self,

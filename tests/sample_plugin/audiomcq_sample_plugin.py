@@ -26,6 +26,11 @@ def first_word_scorer(prediction, choices, answer):
     )
 
 
+def vowel_embedder(texts):
+    """Counts of each vowel, and the length: a crude embedder, but a real one."""
+    return [[t.lower().count(v) for v in "aeiou"] + [len(t)] for t in texts]
+
+
 def brevity_reward(prompts, completions, completion_ids=None, **kwargs):
     return [1.0 / (1 + len(str(c))) for c in completions]
 
@@ -108,6 +113,11 @@ def register_prompt_formats(register):
 @hookimpl
 def register_scorers(register):
     register("sample-first-word", first_word_scorer)
+
+
+@hookimpl
+def register_embedders(register):
+    register("sample-vowels", vowel_embedder)
 
 
 @hookimpl

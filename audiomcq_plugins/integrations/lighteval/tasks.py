@@ -82,7 +82,7 @@ _ROW_KEYS = (
     "choices",
     "answer",
     "answer_index",
-    "audio_path",
+    "audio_paths",
     "record",
     "settings",
 )
@@ -97,13 +97,13 @@ def prompt_function(line: dict[str, Any], task_name: str) -> Doc:
     row = {key: line[key] for key in _ROW_KEYS}
     row["contribution"] = line.get("contribution") or ""  # its weak/strong label, if any
     row.update({k: line[k] for k in _ORDER_KEYS if k in line})  # option-order documents
-    ref = task_docs.audio_reference(row)  # None for the text-only variant
+    refs = task_docs.audio_references(row)  # none for the text-only variant
     gold = row["answer_index"]
     return Doc(
         query=row["prompt"],
         choices=list(row["choices"]),
         gold_index=gold if gold >= 0 else [],
-        specific={"id": row["id"], "audio": [ref] if ref else [], "row": row},
+        specific={"id": row["id"], "audio": refs, "row": row},
     )
 
 

@@ -63,16 +63,16 @@ def load_dataset(**kwargs: Any) -> dict[str, Any]:
 
 
 def doc_to_audio(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """The audio of one document: a reference (path + content hash, or an ablation), or with
-    ``audio_inline`` the decoded 16 kHz waveform."""
-    ref = task_docs.audio_reference(doc)
-    if ref is None:
-        return []
-    if json.loads(doc["settings"])["audio_inline"]:
+    """The audio of one document, a clip after another: references (path + content hash, or
+    an ablation), or with ``audio_inline`` the decoded 16 kHz waveforms."""
+    refs = task_docs.audio_references(doc)
+    if refs and json.loads(doc["settings"])["audio_inline"]:
         from audiomcq_plugins.models.requests import resolve_audio
 
-        return [{"array": resolve_audio(ref), "sampling_rate": audio_mod.SAMPLE_RATE}]
-    return [ref]
+        return [
+            {"array": resolve_audio(ref), "sampling_rate": audio_mod.SAMPLE_RATE} for ref in refs
+        ]
+    return refs
 
 
 def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, Any]:

@@ -50,13 +50,14 @@ class AudioMCQTask(ConfigurableTask):
 
 def doc_to_visual(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The audio of one document as lmms-eval's audio models take it: the decoded 16 kHz
-    waveform (``{"array", "sampling_rate"}``); none for a text-only variant."""
+    waveforms (``{"array", "sampling_rate"}``), one per clip in order; none for a text-only
+    variant."""
     from audiomcq_plugins.models.requests import resolve_audio
 
-    ref = task_docs.audio_reference(doc)
-    if ref is None:
-        return []
-    return [{"array": resolve_audio(ref), "sampling_rate": audio_mod.SAMPLE_RATE}]
+    return [
+        {"array": resolve_audio(ref), "sampling_rate": audio_mod.SAMPLE_RATE}
+        for ref in task_docs.audio_references(doc)
+    ]
 
 
 def doc_to_text(doc: dict[str, Any], lmms_eval_specific_kwargs: Any = None) -> str:

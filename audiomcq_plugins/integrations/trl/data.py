@@ -139,6 +139,17 @@ def prepare(
                 Problem(str(item.id), "audio", describe(item.audio), "training needs a clip path")
             )
             continue
+        if item.extra_audio:
+            problems.append(
+                Problem(
+                    str(item.id),
+                    "audio",
+                    [c.path for c in item.clips],
+                    f"has {len(item.clips)} clips; the training layout takes one clip per item "
+                    "(leave multi-clip items out of training data)",
+                )
+            )
+            continue
         try:
             paths[str(item.id)] = str(resolve_path(item.audio.path, data_root, str(item.id)))
         except AudioError as exc:
