@@ -92,6 +92,7 @@ def test_every_benchmark_with_the_omni_thinker(env):
     assert "acc_task_sound_stderr,none" in res["mmau_test_mini"]
     assert "acc_modality_sound,none" in res["mmar"]
     assert "acc_audio_contribution_weak,none" in res["audiomcq_synth"]
+    assert 0.0 <= res["mmau_pro"]["acc_clips_multi,none"] <= 1.0  # a 3-clip item was heard
     assert "audio_mcq_silent" in res and "acc,none" in res["audio_mcq_silent"]
 
 
@@ -198,3 +199,34 @@ def test_cli_audiomcq_eval(env, tmp_path):
     samples = list(Path(out).rglob("samples_*.jsonl"))
     assert samples and all(p.stat().st_size < 200_000 for p in samples)
     assert list((tmp_path).glob("cache*")), "--use_cache wrote no cache"
+
+
+def test_cli_audiomcq_eval_runs_the_audio_mcq_suite(env, tmp_path):
+    """The suite by its one name: every benchmark from its published layout, each with strict
+    and official accuracy, the unparsed rate and its breakdowns, and the group's row."""
+    out = tmp_path / "out"
+    _run(
+        ["-m", "audiomcq_plugins", "eval", "--data-dir", str(env["data"]),
+         "--model", "audiomcq-hf", "--model_args", f"pretrained={env['qwen2-audio']}",
+         "--device", "cpu", "--batch_size", "4", "--tasks", "audio_mcq_suite",
+         "--gen_kwargs", "max_gen_toks=4", "--output_path", str(out)],
+        env,
+        tmp_path,
+    )  # fmt: skip
+    (path,) = sorted(Path(out).rglob("results_*.json"))
+    results = json.loads(path.read_text())["results"]
+    members = ["mmau_test_mini", "mmar", "mmsu", "air_bench_foundation", "mmau_pro"]
+    breakdown = {"mmau_test_mini": "acc_task_sound", "mmar": "acc_modality_sound",
+                 "mmsu": "acc_category_perception", "air_bench_foundation": "acc_domain_sound",
+                 "mmau_pro": "acc_clips_multi"}  # fmt: skip
+    for name in members:
+        row = results[name]
+        for metric in ("acc", "acc_official", "unparsed"):
+            value = row[f"{metric},none"]
+            # an official script that drops every answer it cannot read (MMSU's, AIR-Bench's)
+            # has no items left to average when a tiny model's answers are all unreadable
+            dropped = metric == "acc_official" and np.isnan(value)
+            assert dropped or 0.0 <= value <= 1.0, (name, metric, row)
+            assert isinstance(row[f"{metric}_stderr,none"], float), (name, metric, row)
+        assert f"{breakdown[name]},none" in row, (name, sorted(row))
+    assert 0.0 <= results["audio_mcq_suite"]["acc,none"] <= 1.0

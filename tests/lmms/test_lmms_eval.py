@@ -26,6 +26,8 @@ PARITY_TASKS = (
     "mmau_test_mini",
     "mmar",
     "mmsu",
+    "mmau_pro",  # a multi-clip item: every harness passes all three clips
+    "mmau_pro_silent",
     "audiomcq_synth",
     "audiomcq_synth_silent",
     "audiomcq_synth_text",
@@ -40,7 +42,7 @@ PARITY_TASKS = (
 def env(tmp_path_factory):
     root = tmp_path_factory.mktemp("lmms")
     data = root / "data"
-    for name in ("mmau_test_mini", "mmar", "mmsu", "audiomcq_synth"):
+    for name in ("mmau_test_mini", "mmar", "mmsu", "mmau_pro", "audiomcq_synth"):
         write_fixture(name, data / name, n=4, max_seconds=0.5)
     model = build_tiny_model("qwen2-audio", root / "qwen2-audio")
     return {"root": root, "data": data, "model": model}
