@@ -63,6 +63,7 @@ def build(work: Path, size: str) -> None:
     from audiomcq_plugins.models.tiny import build_tiny_model
 
     full = build_tiny_model("qwen2.5-omni", work / "full", size=size, seed=0)
+    _no_media_tokens(full)
     extract_thinker(full, work / "thinker")
     tokenizer = AutoTokenizer.from_pretrained(full)
     Qwen2_5OmniProcessor(
@@ -90,6 +91,21 @@ def build(work: Path, size: str) -> None:
             ]
             record = {"messages": messages, "audios": [user[0]["audio"]]}
             out.write(json.dumps({**record, "solution": row["solution"]}) + "\n")
+
+
+def _no_media_tokens(full: Path) -> None:
+    """Zero the output rows of the audio, image and video placeholder tokens: a random model
+    sampling one (top-k 4 of random logits: a logit of 0 is never among them) makes a
+    completion neither trainer can encode (a placeholder without its media)."""
+    from safetensors.torch import load_file, save_file
+    from transformers import AutoTokenizer
+
+    ids = AutoTokenizer.from_pretrained(full).convert_tokens_to_ids(
+        ["<|AUDIO|>", "<|IMAGE|>", "<|VIDEO|>"]
+    )
+    weights = load_file(full / "model.safetensors")
+    weights["thinker.lm_head.weight"][ids] = 0.0
+    save_file(weights, full / "model.safetensors", metadata={"format": "pt"})
 
 
 def ours(work: Path, steps: int) -> list[float]:

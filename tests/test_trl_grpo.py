@@ -238,6 +238,39 @@ def test_encode_prompts_dedupes_and_keeps_rows():
     assert counts[0] < counts[3]  # the longer clip has more placeholder tokens
 
 
+def test_trimmed_prompt_features_give_the_same_logits_and_gradients():
+    """GRPO prompts pad Omni features to the longest clip, not 30 s: the frames the model
+    reads are the same, so the logits and the gradients of a forward pass are too."""
+    from audiomcq_plugins.integrations.trl.audio_inputs import encode_prompts
+    from audiomcq_plugins.integrations.trl.loading import load_processor
+    from audiomcq_plugins.models.loading import load_model
+
+    path = tiny_checkpoint("qwen2.5-omni")
+    model, processor = load_model(path), load_processor(path)
+    prompts = [
+        [{"role": "user", "content": [{"type": "audio", "audio": tone(f, s)},
+                                      {"type": "text", "text": "high or low?"}]}]
+        for f, s in ((440, 0.5), (880, 1.3), (660, 0.9))
+    ]  # fmt: skip
+
+    def run(trim):
+        ids, audio = encode_prompts(processor, prompts, trim=trim)
+        width = max(map(len, ids))
+        input_ids = torch.tensor([[0] * (width - len(r)) + r for r in ids])
+        mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in ids])
+        model.zero_grad()
+        logits = model(input_ids=input_ids, attention_mask=mask, **audio.fields).logits
+        logits.float().pow(2).mean().backward()
+        grads = [p.grad.clone() for p in model.parameters() if p.grad is not None]
+        return audio.fields["input_features"].shape[-1], logits.detach(), grads
+
+    (frames, logits, grads), (full_frames, full_logits, full_grads) = run(True), run(False)
+    assert frames < full_frames == 3000
+    torch.testing.assert_close(logits, full_logits, rtol=0, atol=0)
+    for a, b in zip(grads, full_grads, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7)
+
+
 @pytest.mark.parametrize("arch", ["qwen2.5-omni", "qwen2-audio"])
 def test_encoder_reuse_matches_separate_encoding(arch):
     """Encoding each clip once and copying gives the same features and gradients."""

@@ -21,13 +21,13 @@ from typing import Any
 from audiomcq_plugins.audio import SAMPLE_RATE
 from audiomcq_plugins.benchmarks.spec import DEFAULT_MAX_NEW_TOKENS
 from audiomcq_plugins.models.batching import BatchPipeline, default_prefetch, time_forward_calls
-from audiomcq_plugins.models.facts import TRIMMED_AUDIO_PROCESSORS
 from audiomcq_plugins.models.loading import load_model, resolve_device
 from audiomcq_plugins.models.loglik import (
     append_continuations,
     continuation_ids,
     score_continuations,
 )
+from audiomcq_plugins.models.processors import trimmed_audio_kwargs
 from audiomcq_plugins.models.requests import AudioRequest, truncate_at_stops
 
 
@@ -132,9 +132,7 @@ class HFAudioLM(BatchPipeline):
         self.batch_size = max(1, int(batch_size))
         self.max_new_tokens = int(max_new_tokens)
         self.system_prompt = system_prompt
-        self.trim_audio = trim_audio and any(
-            cls.__name__ in TRIMMED_AUDIO_PROCESSORS for cls in type(self.processor).__mro__
-        )
+        self.trim_audio = trim_audio and bool(trimmed_audio_kwargs(self.processor, [[0.0]]))
         self.prefetch = default_prefetch(self.device) if prefetch is None else prefetch
         self.forward_seconds = 0.0
         self.forward_calls = 0
@@ -174,7 +172,7 @@ class HFAudioLM(BatchPipeline):
             kwargs["audio"] = clips
             kwargs["sampling_rate"] = SAMPLE_RATE
             if self.trim_audio:
-                kwargs["audio_kwargs"] = {"max_length": self._trimmed_samples(clips)}
+                kwargs.update(trimmed_audio_kwargs(self.processor, clips))
         if not any(r.chat for r in requests):
             kwargs["add_special_tokens"] = False
         batch = self.processor(**kwargs).to(self.device)
@@ -192,15 +190,6 @@ class HFAudioLM(BatchPipeline):
             self.encoder_prefetch.run(batch)
             self.encode_seconds += time.perf_counter() - start
         return batch
-
-    def _trimmed_samples(self, clips: Sequence[Any]) -> int:
-        """Samples to pad a batch to: the longest clip and one STFT window of zeros (so every
-        frame over the clip sees the zeros it sees under 30 s padding), in whole hops, at most
-        the extractor's own padded length (longer clips are truncated as before)."""
-        fe = self.processor.feature_extractor
-        hop = fe.hop_length
-        longest = max(len(c) for c in clips)
-        return min(fe.n_samples, -(-(longest + fe.n_fft) // hop) * hop)
 
     # -- generation --------------------------------------------------------------------------
 

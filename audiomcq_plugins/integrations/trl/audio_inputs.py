@@ -19,6 +19,7 @@ from typing import Any
 
 from audiomcq_plugins.audio import SAMPLE_RATE
 from audiomcq_plugins.benchmarks.spec import ENV_VAR
+from audiomcq_plugins.models.processors import trimmed_audio_kwargs
 
 #: Key under which the per-row clip ids travel in TRL's batch dicts.
 CLIP_IDS_KEY = "audio_clip_ids"
@@ -122,11 +123,14 @@ def encode_prompts(
     chat_template: str | None = None,
     template_kwargs: dict | None = None,
     dedupe: bool = True,
+    trim: bool = True,
 ) -> tuple[list[list[int]], AudioBatch]:
     """Token ids (unpadded, with the generation prompt) and audio inputs for chat prompts.
 
     Every prompt must hold exactly one audio block. With ``dedupe`` the processor sees each
     distinct prompt once and rows are expanded afterwards; without it every row is processed.
+    With ``trim``, features are padded to the longest clip, not 30 s, where the model reads
+    the same frames either way (:func:`~audiomcq_plugins.models.processors.trimmed_audio_kwargs`).
     """
     import torch
 
@@ -161,8 +165,14 @@ def encode_prompts(
             )
         )
     # Clips are decoded at SAMPLE_RATE; the processor refuses a rate its extractor does not use.
+    trimmed = trimmed_audio_kwargs(processor, clips) if trim else {}
     encoded = processor(
-        text=texts, audio=clips, sampling_rate=SAMPLE_RATE, padding=True, return_tensors="pt"
+        text=texts,
+        audio=clips,
+        sampling_rate=SAMPLE_RATE,
+        padding=True,
+        return_tensors="pt",
+        **trimmed,
     )
     ids, mask = encoded["input_ids"], encoded["attention_mask"].bool()
     unique_ids = [ids[i][mask[i]].tolist() for i in range(len(unique))]

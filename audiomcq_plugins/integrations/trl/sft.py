@@ -33,6 +33,7 @@ from audiomcq_plugins.integrations.trl.audio_inputs import (
     clean_blocks,
     load_clip,
 )
+from audiomcq_plugins.models.processors import trimmed_audio_kwargs
 from audiomcq_plugins.processes import DrainBeforeEnd
 
 
@@ -78,6 +79,7 @@ class AudioSFTCollator:
             sampling_rate=SAMPLE_RATE,  # the rate every clip is decoded at
             padding=True,
             return_tensors="pt",
+            **trimmed_audio_kwargs(self.processor, clips),  # features to the longest clip
         )
         answer_ids = tokenizer(answers, add_special_tokens=False)["input_ids"]
         mask = encoded["attention_mask"].bool()
