@@ -63,12 +63,8 @@ def check_model_args(argv: Sequence[str]) -> None:
 def check_task_data(argv: Sequence[str], data_dir: str | None) -> None:
     """Refuse tasks whose benchmark data cannot be found locally when the Hub is not an
     option (offline, or no Hub copy)."""
-    from audiomcq_plugins.benchmarks.spec import (
-        BenchmarkSpec,
-        DataNotFoundError,
-        _hub_allowed,
-        get_spec,
-    )
+    from audiomcq_plugins.benchmarks.locate import DataNotFoundError, _hub_allowed
+    from audiomcq_plugins.benchmarks.spec import BenchmarkSpec, get_spec
     from audiomcq_plugins.tasks import groups, task_defs
 
     names = [t.strip() for t in (_option(argv, "--tasks") or "").split(",") if t.strip()]
