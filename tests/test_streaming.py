@@ -163,7 +163,7 @@ def test_streaming_predictions_equal_the_full_decoding_pass(tmp_path, monkeypatc
     from lm_eval import simple_evaluate
 
     from audiomcq_plugins.integrations.lm_eval import register, task_manager
-    from audiomcq_plugins.integrations.lm_eval.models import FULL_DECODE_ENV
+    from audiomcq_plugins.integrations.lm_eval.requests import FULL_DECODE_ENV
     from audiomcq_plugins.models import hf
     from audiomcq_plugins.models.tiny import build_tiny_model
 

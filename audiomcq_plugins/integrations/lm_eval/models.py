@@ -21,7 +21,6 @@ the conversation lm-eval builds (few-shot turns, ``--system_instruction``) is us
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,53 +37,12 @@ from audiomcq_plugins.integrations.lm_eval.model_args import (
     known_arguments,
     parameters,
 )
-from audiomcq_plugins.models.requests import AudioRequest, audio_source, resolve_audio
+from audiomcq_plugins.integrations.lm_eval.requests import CHAT_PREFIX, gen_settings, to_request
+from audiomcq_plugins.models.requests import AudioRequest
 
-#: Marks a context produced by our ``apply_chat_template`` (a JSON conversation follows).
-CHAT_PREFIX = "\x00audiomcq-chat\x00"
 #: Requests handed to the backend at a time (each chunk is length-sorted into batches on its
 #: own): memory stays flat on long benchmarks.
 CHUNK = 256
-FULL_DECODE_ENV = "AUDIOMCQ_EVAL_FULL_DECODE"
-
-
-def full_decode() -> bool:
-    """Whether every clip of a chunk is decoded before its first batch
-    (``$AUDIOMCQ_EVAL_FULL_DECODE``, the old behaviour)."""
-    return parse_bool(os.environ.get(FULL_DECODE_ENV) or None, FULL_DECODE_ENV, False)
-
-
-def to_request(
-    context: str, extra: dict[str, Any] | None, *, system_prompt: str | None, chat: bool
-) -> AudioRequest:
-    """An lm-eval request's context and multimodal argument -> :class:`AudioRequest`."""
-    source = resolve_audio if full_decode() else audio_source
-    audio = tuple(source(entry) for entry in (extra or {}).get("audio", []) or [])
-    if context.startswith(CHAT_PREFIX):
-        turns = tuple(json.loads(context[len(CHAT_PREFIX) :]))
-        return AudioRequest("", audio, system_prompt=system_prompt, messages=turns)
-    return AudioRequest(context, audio, system_prompt=system_prompt, chat=chat or bool(audio))
-
-
-def _gen_settings(
-    gen_kwargs: dict[str, Any], override_max: int | None
-) -> tuple[dict[str, Any], list]:
-    """lm-eval generation kwargs -> backend settings; a model-level ``max_new_tokens`` wins
-    over the task's ``max_gen_toks``."""
-    kwargs = dict(gen_kwargs)
-    until = kwargs.pop("until", None) or []
-    until = [until] if isinstance(until, str) else list(until)
-    task_max = kwargs.pop("max_gen_toks", DEFAULT_MAX_NEW_TOKENS)
-    settings: dict[str, Any] = {
-        "max_new_tokens": int(override_max or task_max),
-        "do_sample": bool(kwargs.pop("do_sample", False)),
-    }
-    for key in ("temperature", "top_p", "top_k"):
-        if key in kwargs:
-            settings[key] = kwargs.pop(key)
-    if settings.get("temperature") == 0:
-        settings["do_sample"] = False
-    return settings, until
 
 
 class AudioLMAdapter(LM):
@@ -136,7 +94,7 @@ class AudioLMAdapter(LM):
             groups.setdefault(key, []).append(i)
         out: list[str] = [""] * len(requests)
         for indices in groups.values():
-            settings, until = _gen_settings(requests[indices[0]].args[1], self.max_new_tokens)
+            settings, until = gen_settings(requests[indices[0]].args[1], self.max_new_tokens)
 
             def build(inst: Any) -> AudioRequest:
                 extra = inst.args[2] if len(inst.args) > 2 else None
