@@ -19,10 +19,9 @@ from audiomcq_plugins.models.api import (
     APIAudioLM,
     AudioRejectedError,
     LoglikelihoodUnsupportedError,
-    openai_messages,
-    wav_base64,
 )
 from audiomcq_plugins.models.api_client import APIError, RetryPolicy, retry_after_seconds
+from audiomcq_plugins.models.api_format import openai_messages, wav_base64
 from audiomcq_plugins.models.requests import AudioRequest
 
 KEY_ENV = "AUDIOMCQ_TEST_API_KEY"
