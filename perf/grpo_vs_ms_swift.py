@@ -47,32 +47,18 @@ SETTINGS = {
 def build(work: Path, size: str) -> None:
     """The full tiny Omni checkpoint (with a full processor, as ms-swift loads it), its thinker,
     64 prepared items in our TRL layout and the same rows in ms-swift's."""
-    from transformers import (
-        AutoTokenizer,
-        Qwen2_5OmniProcessor,
-        Qwen2VLImageProcessor,
-        WhisperFeatureExtractor,
-    )
-    from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
-
     from audiomcq_plugins.audio import SAMPLE_RATE, write_audio
     from audiomcq_plugins.benchmarks.suite_fixtures import examples
     from audiomcq_plugins.integrations.trl.data import prepare
     from audiomcq_plugins.items import Item, write_items
+    from audiomcq_plugins.models.processors import save_full_omni_processor
     from audiomcq_plugins.models.thinker import extract_thinker
     from audiomcq_plugins.models.tiny import build_tiny_model
 
     full = build_tiny_model("qwen2.5-omni", work / "full", size=size, seed=0)
     _no_media_tokens(full)
     extract_thinker(full, work / "thinker")
-    tokenizer = AutoTokenizer.from_pretrained(full)
-    Qwen2_5OmniProcessor(
-        image_processor=Qwen2VLImageProcessor(),
-        video_processor=Qwen2VLVideoProcessor(),
-        feature_extractor=WhisperFeatureExtractor.from_pretrained(full),
-        tokenizer=tokenizer,
-        chat_template=tokenizer.chat_template,
-    ).save_pretrained(full)
+    save_full_omni_processor(full)
     items = []
     (work / "clips").mkdir()
     for i, (ex, audio) in enumerate(examples(64, 0, 2.0)):

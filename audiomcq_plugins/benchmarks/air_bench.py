@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from audiomcq_plugins.benchmarks.normalize import Quirks
-from audiomcq_plugins.benchmarks.records import WRAPPERS, SourceLayout, read_mapped
+from audiomcq_plugins.benchmarks.records import WRAPPERS, SourceLayout, mapped_reader
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec
-from audiomcq_plugins.items import Item
 from audiomcq_plugins.recordfiles import read_records
 
 CHOICE_COLUMNS = ("choice_a", "choice_b", "choice_c", "choice_d")
@@ -93,17 +92,13 @@ def normalise(rec: dict[str, Any], folder: str = "") -> dict[str, Any]:
     return rec
 
 
-def air_bench_reader(
-    spec: BenchmarkSpec, root: Path, files: list[Path], quirks: Quirks, opts: dict[str, Any]
-) -> list[Item]:
-    """``Foundation_meta.json`` (a JSON list) -> items (:func:`normalise` each record)."""
-    items: list[Item] = []
-    for path in files:
-        folder = path.parent.resolve().relative_to(root.resolve()).as_posix()
-        folder = "" if folder == "." else folder
-        records = [normalise(r, folder) for r in read_records(path, wrappers=WRAPPERS)]
-        items.extend(read_mapped(spec, root, records, quirks, opts, str(path)))
-    return items
+def air_bench_rows(
+    spec: BenchmarkSpec, root: Path, path: Path, quirks: Quirks
+) -> list[dict[str, Any]]:
+    r"""``Foundation_meta.json`` (a JSON list) -> its records, :func:`normalise`\ d."""
+    folder = path.parent.resolve().relative_to(root.resolve()).as_posix()
+    folder = "" if folder == "." else folder
+    return [normalise(r, folder) for r in read_records(path, wrappers=WRAPPERS)]
 
 
 AIR_BENCH_FOUNDATION = BenchmarkSpec(
@@ -112,7 +107,7 @@ AIR_BENCH_FOUNDATION = BenchmarkSpec(
     split="test",
     description="AIR-Bench Foundation: about 19k single-choice items over 19 tasks "
     "(speech, sound, music)",
-    reader=air_bench_reader,
+    reader=mapped_reader(air_bench_rows),
     metadata=("Foundation_meta.json", "Foundation/Foundation_meta.json"),
     layout="Foundation_meta.json + <task_name>_<dataset_name>/<path>",
     hub_id="qyang1021/AIR-Bench-Dataset",

@@ -17,9 +17,8 @@ from typing import Any
 
 from audiomcq_plugins.benchmarks.mmsu import parquet_rows
 from audiomcq_plugins.benchmarks.normalize import Quirks
-from audiomcq_plugins.benchmarks.records import SourceLayout, read_mapped
+from audiomcq_plugins.benchmarks.records import SourceLayout, mapped_reader
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec
-from audiomcq_plugins.items import Item
 
 #: Categories the official scripts judge with an LLM, not by choice (left out here).
 NOT_CLOSED_FORM = ("open", "instruction following")
@@ -47,17 +46,13 @@ def closed_form(rec: dict[str, Any], quirks: Quirks) -> dict[str, Any] | None:
     return {**rec, "audio_path": audio, "clips": "multi" if many else "single"}
 
 
-def mmau_pro_reader(
-    spec: BenchmarkSpec, root: Path, files: list[Path], quirks: Quirks, opts: dict[str, Any]
-) -> list[Item]:
-    """``test.parquet`` -> the closed-form items (:func:`closed_form` each row)."""
-    items: list[Item] = []
-    for path in files:
-        _check_extracted(root, path)
-        rows = [closed_form(rec, quirks) for rec in parquet_rows(spec, path)]
-        kept = [row for row in rows if row is not None]
-        items.extend(read_mapped(spec, root, kept, quirks, opts, str(path)))
-    return items
+def mmau_pro_rows(
+    spec: BenchmarkSpec, root: Path, path: Path, quirks: Quirks
+) -> list[dict[str, Any]]:
+    """``test.parquet`` -> its closed-form rows (:func:`closed_form` each)."""
+    _check_extracted(root, path)
+    rows = [closed_form(rec, quirks) for rec in parquet_rows(spec, path)]
+    return [row for row in rows if row is not None]
 
 
 MMAU_PRO = BenchmarkSpec(
@@ -66,7 +61,7 @@ MMAU_PRO = BenchmarkSpec(
     split="test",
     description="MMAU-Pro closed-form: 4,593 multiple-choice items of 5,305 (sound, music, "
     "speech, their mixes, spatial; multi-audio items hear every clip)",
-    reader=mmau_pro_reader,
+    reader=mapped_reader(mmau_pro_rows),
     metadata=("test.parquet", "**/test.parquet"),
     layout="test.parquet + data/<uuid>.wav (unzip data.zip beside test.parquet; gated: accept "
     "the licence on the Hub page and log in first)",

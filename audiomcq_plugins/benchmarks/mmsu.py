@@ -10,10 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from audiomcq_plugins.benchmarks.normalize import Quirks
-from audiomcq_plugins.benchmarks.records import SourceLayout, read_mapped
+from audiomcq_plugins.benchmarks.records import SourceLayout, mapped_reader
 from audiomcq_plugins.benchmarks.spec import BenchmarkSpec
-from audiomcq_plugins.items import Item
 
 CHOICE_COLUMNS = ["choice_a", "choice_b", "choice_c", "choice_d"]
 
@@ -29,13 +27,7 @@ def parquet_rows(spec: BenchmarkSpec, path: Path) -> list[dict[str, Any]]:
     return pq.read_table(path).to_pylist()
 
 
-def parquet_reader(
-    spec: BenchmarkSpec, root: Path, files: list[Path], quirks: Quirks, opts: dict[str, Any]
-) -> list[Item]:
-    items: list[Item] = []
-    for path in files:
-        items.extend(read_mapped(spec, root, parquet_rows(spec, path), quirks, opts, str(path)))
-    return items
+parquet_reader = mapped_reader(lambda spec, root, path, quirks: parquet_rows(spec, path))
 
 
 MMSU = BenchmarkSpec(

@@ -14,7 +14,7 @@ column whose name contains ``cot``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -196,12 +196,25 @@ def _storable(rec: dict[str, Any], audio_col: Any) -> dict[str, Any]:
     return dict(rec)
 
 
-def json_reader(
-    spec: BenchmarkSpec, root: Path, files: list[Path], quirks: Quirks, opts: dict[str, Any]
-) -> list[Item]:
-    """Reader for JSON / JSONL layouts (MMAU, MMAR, AudioMCQ, StrongAC, DCASE, synth)."""
-    items: list[Item] = []
-    for path in files:
-        records = read_records(path, wrappers=WRAPPERS)
-        items.extend(read_mapped(spec, root, records, quirks, opts, str(path)))
-    return items
+#: One metadata file's records, as the family's reader wants them mapped: (spec, data root,
+#: file, quirks) -> records.
+Rows = Callable[["BenchmarkSpec", Path, Path, Quirks], list[dict[str, Any]]]
+
+
+def mapped_reader(rows: Rows) -> Callable[..., list[Item]]:
+    """A family reader: each metadata file's records (``rows``) through :func:`read_mapped`."""
+
+    def reader(
+        spec: BenchmarkSpec, root: Path, files: list[Path], quirks: Quirks, opts: dict[str, Any]
+    ) -> list[Item]:
+        items: list[Item] = []
+        for path in files:
+            records = rows(spec, root, path, quirks)
+            items.extend(read_mapped(spec, root, records, quirks, opts, str(path)))
+        return items
+
+    return reader
+
+
+#: Reader for JSON / JSONL layouts (MMAU, MMAR, AudioMCQ, StrongAC, DCASE, synth).
+json_reader = mapped_reader(lambda spec, root, path, quirks: read_records(path, wrappers=WRAPPERS))

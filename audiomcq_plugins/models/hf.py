@@ -27,7 +27,7 @@ from audiomcq_plugins.models.loglik import (
     continuation_ids,
     score_continuations,
 )
-from audiomcq_plugins.models.processors import trimmed_audio_kwargs
+from audiomcq_plugins.models.processors import trimmed_audio_kwargs, trims_audio
 from audiomcq_plugins.models.requests import AudioRequest, truncate_at_stops
 
 
@@ -132,7 +132,7 @@ class HFAudioLM(BatchPipeline):
         self.batch_size = max(1, int(batch_size))
         self.max_new_tokens = int(max_new_tokens)
         self.system_prompt = system_prompt
-        self.trim_audio = trim_audio and bool(trimmed_audio_kwargs(self.processor, [[0.0]]))
+        self.trim_audio = trim_audio and trims_audio(self.processor)
         self.prefetch = default_prefetch(self.device) if prefetch is None else prefetch
         self.forward_seconds = 0.0
         self.forward_calls = 0

@@ -98,16 +98,21 @@ def __getattr__(name: str) -> type:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def trims_audio(processor: Any) -> bool:
+    """Whether ``processor`` is (a subclass of) one of
+    :data:`~audiomcq_plugins.models.facts.TRIMMED_AUDIO_PROCESSORS`."""
+    from audiomcq_plugins.models.facts import TRIMMED_AUDIO_PROCESSORS
+
+    return any(cls.__name__ in TRIMMED_AUDIO_PROCESSORS for cls in type(processor).__mro__)
+
+
 def trimmed_audio_kwargs(processor: Any, clips: list[Any]) -> dict[str, Any]:
     """The processor keyword that pads a batch's features to its longest clip plus one STFT
     window of zeros (whole hops; at most the extractor's own 30 s) instead of 30 s, for the
     processors of :data:`~audiomcq_plugins.models.facts.TRIMMED_AUDIO_PROCESSORS`: every frame
     the model reads is bit-identical, at a fraction of the work. ``{}`` for other processors
     (Qwen2-Audio's encoder requires all 3000 frames) and for a batch without clips."""
-    from audiomcq_plugins.models.facts import TRIMMED_AUDIO_PROCESSORS
-
-    names = {cls.__name__ for cls in type(processor).__mro__}
-    if not clips or not names & set(TRIMMED_AUDIO_PROCESSORS):
+    if not clips or not trims_audio(processor):
         return {}
     fe = processor.feature_extractor
     hop = fe.hop_length
@@ -115,3 +120,26 @@ def trimmed_audio_kwargs(processor: Any, clips: list[Any]) -> dict[str, Any]:
     return {
         "audio_kwargs": {"max_length": min(fe.n_samples, -(-(longest + fe.n_fft) // hop) * hop)}
     }
+
+
+def save_full_omni_processor(checkpoint: str | Path, out: str | Path | None = None) -> None:
+    """Save the full ``Qwen2_5OmniProcessor`` (default image and video processors, the
+    checkpoint's feature extractor, tokenizer and chat template) into ``out`` (default: the
+    checkpoint itself), for tools that load the full processor whatever the checkpoint ships
+    (lmms-eval's ``qwen2_5_omni``, ms-swift). Needs torchvision (the video processor)."""
+    from transformers import (
+        AutoTokenizer,
+        Qwen2_5OmniProcessor,
+        Qwen2VLImageProcessor,
+        WhisperFeatureExtractor,
+    )
+    from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
+
+    tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+    Qwen2_5OmniProcessor(
+        image_processor=Qwen2VLImageProcessor(),
+        video_processor=Qwen2VLVideoProcessor(),
+        feature_extractor=WhisperFeatureExtractor.from_pretrained(checkpoint),
+        tokenizer=tokenizer,
+        chat_template=tokenizer.chat_template,
+    ).save_pretrained(out if out is not None else checkpoint)

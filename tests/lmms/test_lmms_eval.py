@@ -306,13 +306,7 @@ def _hub_cache_with_qwen2_5_omni(model, hf_home):
     """``Qwen/Qwen2.5-Omni-7B`` in a Hugging Face cache, as a download leaves it, holding the tiny
     checkpoint with the full processor (lmms-eval's ``qwen2_5_omni`` loads its processor from
     that hub id whatever ``pretrained`` says)."""
-    from transformers import (
-        AutoTokenizer,
-        Qwen2_5OmniProcessor,
-        Qwen2VLImageProcessor,
-        WhisperFeatureExtractor,
-    )
-    from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
+    from audiomcq_plugins.models.processors import save_full_omni_processor
 
     repo = hf_home / "hub" / "models--Qwen--Qwen2.5-Omni-7B"
     revision = "0" * 40
@@ -320,14 +314,7 @@ def _hub_cache_with_qwen2_5_omni(model, hf_home):
     shutil.copytree(model, snapshot)
     (repo / "refs").mkdir()
     (repo / "refs" / "main").write_text(revision)
-    tokenizer = AutoTokenizer.from_pretrained(model)
-    Qwen2_5OmniProcessor(
-        image_processor=Qwen2VLImageProcessor(),
-        video_processor=Qwen2VLVideoProcessor(),
-        feature_extractor=WhisperFeatureExtractor.from_pretrained(model),
-        tokenizer=tokenizer,
-        chat_template=tokenizer.chat_template,
-    ).save_pretrained(snapshot)
+    save_full_omni_processor(model, snapshot)
 
 
 @pytest.mark.slow
