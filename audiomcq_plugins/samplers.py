@@ -49,72 +49,18 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from audiomcq_plugins import hookimpl
-from audiomcq_plugins.rewards import contribution_weights, normalise_contribution
+from audiomcq_plugins.rewards import contribution_weights
+from audiomcq_plugins.sampler_inputs import (
+    UNLABELED_CHOICES,
+    SamplerOptionError,
+    check_options,
+    contribution_pools,
+    dataset_contributions,
+    positive_int,
+    repeat_structure,
+)
 
-CONTRIBUTION_COLUMN = "audio_contribution"
 DEFAULT_SAMPLING_WEIGHTS: dict[str, float] = {"strong": 2.0, "weak": 1.0}
-UNLABELED_CHOICES = ("error", "weak", "strong")
-
-
-class SamplerOptionError(ValueError):
-    """A sampler factory got an option it does not take, or a bad value."""
-
-
-def _positive_int(name: str, value: Any, sampler: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise SamplerOptionError(
-            f"sampler {sampler!r}: {name} = {value!r}; expected an integer >= {minimum}"
-        )
-    return value
-
-
-def _check_options(sampler: str, options: Mapping[str, Any], accepted: Sequence[str]) -> None:
-    unknown = sorted(set(options) - set(accepted))
-    if unknown:
-        raise SamplerOptionError(
-            f"sampler {sampler!r} does not take option(s) {', '.join(map(repr, unknown))}; "
-            f"it takes: {', '.join(accepted) or 'none'}"
-        )
-
-
-def dataset_contributions(dataset: Any, sampler: str = "") -> list[Any]:
-    """The raw ``audio_contribution`` value of every row (a list, or a datasets column)."""
-    names = getattr(dataset, "column_names", None)
-    if names is not None:
-        if CONTRIBUTION_COLUMN not in names:
-            raise SamplerOptionError(
-                f"sampler {sampler!r} needs an {CONTRIBUTION_COLUMN!r} column "
-                f"(weak/strong/null); the dataset has {', '.join(names)}. Prepare the data with "
-                "`audiomcq train prepare-data`, which writes it"
-            )
-        return list(dataset[CONTRIBUTION_COLUMN])
-    values = []
-    for i, row in enumerate(dataset):
-        if not isinstance(row, Mapping) or CONTRIBUTION_COLUMN not in row:
-            raise SamplerOptionError(
-                f"sampler {sampler!r}: row {i} has no {CONTRIBUTION_COLUMN!r} field: {row!r:.80}"
-            )
-        values.append(row[CONTRIBUTION_COLUMN])
-    return values
-
-
-def _structure(
-    sampler: str,
-    mini_repeat_count: int,
-    batch_size: int,
-    repeat_count: int,
-    shuffle: Any,
-    seed: Any,
-) -> dict[str, Any]:
-    if not isinstance(shuffle, bool):
-        raise SamplerOptionError(f"sampler {sampler!r}: shuffle = {shuffle!r}; expected a bool")
-    return {
-        "mini_repeat_count": _positive_int("mini_repeat_count", mini_repeat_count, sampler),
-        "batch_size": _positive_int("batch_size", batch_size, sampler),
-        "repeat_count": _positive_int("repeat_count", repeat_count, sampler),
-        "shuffle": shuffle,
-        "seed": _positive_int("seed", seed, sampler, minimum=0),
-    }
 
 
 def _draw(pool: Sequence[int], n: int, generator: Any, shuffle: bool, what: str) -> list[int]:
@@ -143,8 +89,10 @@ def repeat(
     """``RepeatSampler`` as a factory: a random permutation of all rows each epoch."""
     from audiomcq_plugins.repeat_sampler import EpochRepeatSampler
 
-    _check_options("repeat", options, ())
-    structure = _structure("repeat", mini_repeat_count, batch_size, repeat_count, shuffle, seed)
+    check_options("repeat", options, ())
+    structure = repeat_structure(
+        "repeat", mini_repeat_count, batch_size, repeat_count, shuffle, seed
+    )
     n = len(dataset)
 
     def order(generator, shuffle: bool) -> list[int]:
@@ -153,22 +101,6 @@ def repeat(
         return torch.randperm(n, generator=generator).tolist() if shuffle else list(range(n))
 
     return EpochRepeatSampler(order, n, **structure)
-
-
-def _contribution_pools(dataset: Any, name: str, unlabeled: str) -> dict[str, list[int]]:
-    """Row indices by contribution label; unlabeled rows go to ``unlabeled`` (or refuse)."""
-    pools: dict[str, list[int]] = {"weak": [], "strong": []}
-    for i, value in enumerate(dataset_contributions(dataset, name)):
-        label = normalise_contribution(value, where=f"sampler {name!r}: row {i}: ")
-        if label is None:
-            if unlabeled == "error":
-                raise SamplerOptionError(
-                    f"sampler {name!r}: row {i} has no audio_contribution label; label the data "
-                    "(an audio_contribution of weak or strong) or set unlabeled: weak|strong"
-                )
-            label = unlabeled
-        pools[label].append(i)
-    return pools
 
 
 def _weak_rows(
@@ -210,14 +142,14 @@ def curriculum(
     from audiomcq_plugins.repeat_sampler import EpochRepeatSampler
 
     name = "curriculum"
-    _check_options(name, options, ("switch_at", "unlabeled"))
-    structure = _structure(name, mini_repeat_count, batch_size, repeat_count, shuffle, seed)
+    check_options(name, options, ("switch_at", "unlabeled"))
+    structure = repeat_structure(name, mini_repeat_count, batch_size, repeat_count, shuffle, seed)
     if unlabeled not in UNLABELED_CHOICES:
         raise SamplerOptionError(
             f"sampler {name!r}: unlabeled = {unlabeled!r}; expected one of "
             f"{', '.join(UNLABELED_CHOICES)}"
         )
-    pools = _contribution_pools(dataset, name, unlabeled)
+    pools = contribution_pools(dataset, name, unlabeled)
     batch = structure["batch_size"]
     total = len(dataset) // batch * batch
     n_weak = _weak_rows(name, switch_at, len(pools["weak"]), len(dataset) // batch, batch)
@@ -249,8 +181,8 @@ def weighted_mixed(
     from audiomcq_plugins.rewards import parse_contribution_weights
 
     name = "weighted_mixed"
-    _check_options(name, options, ("weights", "unlabeled_weight", "replacement", "num_samples"))
-    structure = _structure(name, mini_repeat_count, batch_size, repeat_count, shuffle, seed)
+    check_options(name, options, ("weights", "unlabeled_weight", "replacement", "num_samples"))
+    structure = repeat_structure(name, mini_repeat_count, batch_size, repeat_count, shuffle, seed)
     if not shuffle:
         raise SamplerOptionError(
             f"sampler {name!r} draws rows at random and cannot keep file order (shuffle=False); "
@@ -268,7 +200,7 @@ def weighted_mixed(
     except (TypeError, ValueError) as err:
         raise SamplerOptionError(f"sampler {name!r}: {err}") from None
     drawable = sum(w > 0 for w in row_weights)
-    n = len(row_weights) if num_samples is None else _positive_int("num_samples", num_samples, name)
+    n = len(row_weights) if num_samples is None else positive_int("num_samples", num_samples, name)
     if drawable == 0:
         raise SamplerOptionError(
             f"sampler {name!r}: every row has weight 0 (weights {table}); raise a weight"
