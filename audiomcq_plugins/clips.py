@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from audiomcq_plugins import audio
+from audiomcq_plugins import ablations, audio
 from audiomcq_plugins.cache import cache_dir, sha256_bytes, write_atomic
 
 #: Cache subfolder of remembered lengths.
@@ -53,13 +53,15 @@ class Clip:
 
 
 def silence_clip(seconds: float) -> Clip:
-    return Clip(audio.n_samples(seconds), lambda: audio.silence(seconds), f"{seconds} s silence")
+    return Clip(
+        ablations.n_samples(seconds), lambda: ablations.silence(seconds), f"{seconds} s silence"
+    )
 
 
 def noise_clip(seconds: float, seed: int) -> Clip:
     return Clip(
-        audio.n_samples(seconds),
-        lambda: audio.white_noise(seconds, seed=seed),
+        ablations.n_samples(seconds),
+        lambda: ablations.white_noise(seconds, seed=seed),
         f"{seconds} s noise (seed {seed})",
     )
 

@@ -32,8 +32,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from audiomcq_plugins import ablations, plugins
 from audiomcq_plugins import audio as audio_mod
-from audiomcq_plugins import plugins
 from audiomcq_plugins.cache import cached_bytes, sha256_bytes, sha256_file_remembered
 from audiomcq_plugins.contribution import subsets
 from audiomcq_plugins.tasks import AUDIO_MODES
@@ -123,7 +123,7 @@ def task_settings(**kwargs: Any) -> dict[str, Any]:
         "prompt_format": prompt_format,
         "official_scorer": official,
         "audio": mode,
-        "ablation_seconds": kwargs.get("ablation_seconds", audio_mod.ABLATION_SECONDS),
+        "ablation_seconds": kwargs.get("ablation_seconds", ablations.ABLATION_SECONDS),
         "audio_inline": bool(kwargs.get("audio_inline", False)),
         "breakdowns": kwargs.get("breakdowns") or {},
     }

@@ -46,13 +46,13 @@ def main() -> None:
 
     import torch
 
-    from audiomcq_plugins import audio
+    from audiomcq_plugins import ablations
     from audiomcq_plugins.models.hf import HFAudioLM
     from audiomcq_plugins.models.requests import AudioRequest
     from audiomcq_plugins.models.tiny import build_tiny_model
 
     torch.set_num_threads(args.threads)
-    silence = audio.silence(30)
+    silence = ablations.silence(30)
     requests = [
         AudioRequest(
             f"Question {i}: " + "which sound comes first? " * (i % 4) + "(A) dog (B) cat (C) cow",

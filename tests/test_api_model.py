@@ -100,7 +100,7 @@ def server(env, monkeypatch):
 
 
 def _requests(n=3):
-    from audiomcq_plugins.audio import white_noise
+    from audiomcq_plugins.ablations import white_noise
 
     return [AudioRequest(f"Question {i}: A or B?", (white_noise(0.3, seed=i),)) for i in range(n)]
 

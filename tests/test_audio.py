@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from audiomcq_plugins import audio
+from audiomcq_plugins import ablations, audio
 from audiomcq_plugins.audio import SAMPLE_RATE, Audio, AudioError
 
 
@@ -135,15 +135,15 @@ class TestLoadAudio:
 
 class TestAblate:
     def test_silence_clip_length(self):
-        out = audio.ablate(Audio(tone(seconds=2.0)), "silence")
+        out = ablations.ablate(Audio(tone(seconds=2.0)), "silence")
         assert out.duration == 2.0 and not out.array.any()
 
     def test_noise_fixed_length_seeded(self):
-        a = audio.ablate(Audio(tone()), "noise", length=30.0, seed=1)
-        b = audio.ablate(Audio(tone()), "noise", length=30.0, seed=1)
+        a = ablations.ablate(Audio(tone()), "noise", length=30.0, seed=1)
+        b = ablations.ablate(Audio(tone()), "noise", length=30.0, seed=1)
         assert a.duration == 30.0 and a.array.std() > 0.05
         np.testing.assert_array_equal(a.array, b.array)
 
     def test_unknown(self):
         with pytest.raises(ValueError, match="unknown ablation 'pink'"):
-            audio.ablate(Audio(tone()), "pink")
+            ablations.ablate(Audio(tone()), "pink")

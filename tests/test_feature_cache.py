@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from audiomcq_plugins import audio  # noqa: E402
+from audiomcq_plugins import ablations  # noqa: E402
 from audiomcq_plugins.models.hf import HFAudioLM  # noqa: E402
 from audiomcq_plugins.models.requests import AudioRequest  # noqa: E402
 from audiomcq_plugins.models.tiny import build_tiny_model  # noqa: E402
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 def test_reuse_gives_the_same_outputs_as_encoding_each_time(tmp_path, arch):
     path = build_tiny_model(arch, tmp_path / "m")
     tone = (0.3 * np.sin(np.arange(8000) / 5)).astype(np.float32)
-    requests = [AudioRequest(f"Question {i}?", (audio.silence(30),)) for i in range(7)]
+    requests = [AudioRequest(f"Question {i}?", (ablations.silence(30),)) for i in range(7)]
     requests += [AudioRequest("With a tone?", (tone,)), AudioRequest("Text only?")]
     kwargs = {"device": "cpu", "batch_size": 3, "prefetch": False}
     plain = HFAudioLM(path, reuse_features=False, **kwargs)

@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from audiomcq_plugins import audio  # noqa: E402
+from audiomcq_plugins import ablations  # noqa: E402
 from audiomcq_plugins.models.hf import HFAudioLM, generation_settings  # noqa: E402
 from audiomcq_plugins.models.requests import AudioRequest  # noqa: E402
 from audiomcq_plugins.models.tiny import build_tiny_model  # noqa: E402
@@ -18,7 +18,7 @@ ARCHS = ("qwen2-audio", "qwen2.5-omni")
 
 def _probes(n: int, clip=None) -> list[AudioRequest]:
     """Silent probes whose questions differ in length (suffixes padded differently)."""
-    silence = audio.silence(30) if clip is None else clip
+    silence = ablations.silence(30) if clip is None else clip
     return [
         AudioRequest(
             f"Question {i}: " + "which sound comes first? " * (i % 4) + "(A) dog (B) cat",

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audiomcq_plugins import audio, clips
+from audiomcq_plugins import ablations, audio, clips
 from audiomcq_plugins.audio import SAMPLE_RATE, AudioError
 
 RATES = (4_000, 5_512, 7_999, 8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 37_800)
@@ -63,7 +63,7 @@ def test_references_become_clips_of_known_length(tmp_path):
     silent = audio_source({"silence_seconds": 2.5})
     noise = audio_source({"noise_seconds": 0.5, "seed": 3})
     assert silent.n_samples == 40_000 and not silent.array().any()
-    np.testing.assert_array_equal(noise.array(), audio.white_noise(0.5, seed=3))
+    np.testing.assert_array_equal(noise.array(), ablations.white_noise(0.5, seed=3))
     lazy = [AudioRequest("q", (c,)) for c in (noise, clip, silent)]
     eager = [r.resolved() for r in lazy]
     assert [r.n_samples for r in lazy] == [r.n_samples for r in eager]

@@ -163,7 +163,8 @@ def text_rows(n: int, words: Sequence[str] = (), seed: int = PRETRAIN_SEED) -> l
 
 def quiet_clips(directory: Path, n: int, seed: int = PRETRAIN_SEED) -> list[tuple[str, str]]:
     """``n`` clips of silence and noise (0.5-2 s) written under ``directory``: (kind, path)."""
-    from audiomcq_plugins.audio import silence, white_noise, write_audio
+    from audiomcq_plugins.ablations import silence, white_noise
+    from audiomcq_plugins.audio import write_audio
 
     rng = np.random.default_rng([seed, 13])
     directory.mkdir(parents=True, exist_ok=True)

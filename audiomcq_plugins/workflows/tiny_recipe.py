@@ -268,7 +268,8 @@ def heldout(work: Path, subset: str) -> list[dict[str, Any]]:
 
 def evaluate(model_dir: Path, rows: list[dict[str, Any]]) -> dict[str, float]:
     """Greedy accuracy (AudioMCQ accuracy reward) with the real audio and with silence."""
-    from audiomcq_plugins.audio import ablate, decode
+    from audiomcq_plugins.ablations import ablate
+    from audiomcq_plugins.audio import decode
     from audiomcq_plugins.models.hf import HFAudioLM
     from audiomcq_plugins.models.requests import AudioRequest
     from audiomcq_plugins.rewards import accuracy_reward
