@@ -86,14 +86,14 @@ def _audio_paths(item: Any, data_root: Path) -> list[str]:
     """The files of the item's clips, in order: under the data root, or for audio embedded in
     the metadata (MMSU's parquet) a cached file, so documents and requests carry paths and
     hashes, never bytes. An item without a clip is refused here (its path is empty)."""
-    paths = []
-    for ref in item.clips or (None,):
-        if ref is not None and ref.data is not None:
-            paths.append(str(cached_bytes(ref.data, "embedded", ref.suffix())))
-        else:
-            rel = ref.path if ref else ""
-            paths.append(str(audio_mod.resolve_path(rel or "", data_root, item_id=item.id)))
-    return paths
+    if not item.clips:  # resolve_path's own error for an empty path names the item
+        return [str(audio_mod.resolve_path("", data_root, item_id=item.id))]
+    return [
+        str(cached_bytes(ref.data, "embedded", ref.suffix()))
+        if ref.data is not None
+        else str(audio_mod.resolve_path(ref.path or "", data_root, item_id=item.id))
+        for ref in item.clips
+    ]
 
 
 def scorer_mode(name: str) -> str:

@@ -40,9 +40,9 @@ def closed_form(rec: dict[str, Any], quirks: Quirks) -> dict[str, Any] | None:
         quirks.flag("not_closed_form", str(rec.get("id")))
         return None
     audio = rec.get("audio_path")
-    many = isinstance(audio, (list, tuple)) and len(audio) > 1
     if isinstance(audio, (list, tuple)) and len(audio) == 1:
-        audio = audio[0]
+        audio = audio[0]  # one clip, as a list
+    many = isinstance(audio, (list, tuple)) and len(audio) > 1
     return {**rec, "audio_path": audio, "clips": "multi" if many else "single"}
 
 

@@ -69,12 +69,17 @@ class EmbeddingMatch:
         self.embedder = embedder
         self._choices: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
 
-    def __call__(self, prediction: Any, choices: Sequence[str], answer: str) -> Any:
+    def _embedder(self) -> tuple[str, Callable[[Sequence[str]], Any]]:
+        """The embedder's name and function (an unknown name lists the registered ones)."""
         from audiomcq_plugins import plugins
-        from audiomcq_plugins.scoring.matchers import Verdict
 
         name = self.embedder or embedder_name()
-        embed = plugins.get("embedders", name)
+        return name, plugins.get("embedders", name)
+
+    def __call__(self, prediction: Any, choices: Sequence[str], answer: str) -> Any:
+        from audiomcq_plugins.scoring.matchers import Verdict
+
+        name, embed = self._embedder()
         key = (name, tuple(choices))
         if key not in self._choices:
             self._choices[key] = _normalised(embed(list(choices)))
@@ -87,10 +92,7 @@ class EmbeddingMatch:
     def ready(self, name: str) -> None:
         """Load the embedder now (one probe text), before a run generates anything: a model
         that cannot be loaded is an error naming what to do, not a crash at scoring time."""
-        from audiomcq_plugins import plugins
-
-        embedder = self.embedder or embedder_name()
-        embed = plugins.get("embedders", embedder)
+        embedder, embed = self._embedder()
         try:
             embed(["ready"])
         except Exception as exc:  # a download refused, a missing package, an old library
